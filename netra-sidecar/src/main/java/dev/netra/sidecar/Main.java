@@ -1,0 +1,108 @@
+package dev.netra.sidecar;
+
+import dev.netra.sidecar.admin.AdminServer;
+import dev.netra.sidecar.config.ConfigException;
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.metrics.ProxyMetrics;
+import dev.netra.sidecar.proxy.Listener;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.tinylog.Logger;
+import org.tinylog.configuration.Configuration;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Entry point of {@code netra sidecar}: wiring only. */
+public final class Main {
+    /** Exit code for a configuration error (EX_USAGE). */
+    public static final int EXIT_CONFIG = 64;
+
+    static final String USAGE = """
+            usage: netra sidecar --service-name NAME
+
+            Transparent proxy for the connections that netra-init redirects to NETRA_PORT.
+            Configured through environment variables (netramesh's names); see README.md.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.print(USAGE);
+            return;
+        }
+        SidecarConfig config;
+        try {
+            config = SidecarConfig.from(System.getenv(), List.of(args));
+        } catch (ConfigException e) {
+            System.err.println("netra sidecar: configuration error: " + e.getMessage());
+            System.exit(EXIT_CONFIG);
+            return;
+        }
+        configureLogging(config);
+        Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
+
+        long started = System.nanoTime();
+        ProxyMetrics metrics = new ProxyMetrics(new PrometheusRegistry());
+        Listener listener = new Listener(config, metrics);
+        AdminServer admin;
+        try {
+            admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
+            admin.start();
+            listener.start();
+        } catch (IOException e) {
+            Logger.error("cannot start: {}", e.toString());
+            System.exit(1);
+            return;
+        }
+        Logger.info("ready in {} ms", (System.nanoTime() - started) / 1_000_000);
+
+        AtomicBoolean stopping = new AtomicBoolean();
+        SignalHandler shutdown = signal -> {
+            if (stopping.compareAndSet(false, true)) {
+                Thread.ofPlatform().name("netra-shutdown").start(() -> shutdown(config, listener, admin, signal));
+            }
+        };
+        Signal.handle(new Signal("TERM"), shutdown);
+        Signal.handle(new Signal("INT"), shutdown);
+    }
+
+    private static void shutdown(SidecarConfig config, Listener listener, AdminServer admin, Signal signal) {
+        Logger.info("SIG{}: no new connections; waiting up to {} s for {} open ones",
+                signal.getName(), config.shutdownGrace().toSeconds(), listener.openConnections());
+        listener.stopAccepting();
+        try {
+            if (!listener.awaitDrained(config.shutdownGrace())) {
+                Logger.info("grace period over: resetting {} connections", listener.openConnections());
+                listener.abortAll();
+                listener.awaitDrained(Duration.ofSeconds(2));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        admin.close();
+        Logger.info("stopped");
+        try {
+            org.tinylog.provider.ProviderRegistry.getLoggingProvider().shutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0);
+    }
+
+    static void configureLogging(SidecarConfig config) {
+        Configuration.replace(Map.of(
+                "writer", "console",
+                "writer.stream", "err",
+                "writer.format", "{date:yyyy-MM-dd'T'HH:mm:ss.SSSXXX} {level} netra[" + config.serviceName() + "] {message}",
+                "level", config.logLevel().tinylogLevel(),
+                "writingthread", "true",
+                "autoshutdown", "false"));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.netra.sidecar.metrics;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The proxy's Prometheus metrics. Label values are resolved once here, so that the hot path only
+ * increments pre-bound data points (lock-free adders, no allocation).
+ */
+public final class ProxyMetrics {
+
+    /** Direction of an intercepted connection, as a metric label. */
+    public enum Direction {
+        INBOUND, OUTBOUND;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Why an upstream connect failed, as a metric label. */
+    public enum ConnectFailure {
+        REFUSED, TIMEOUT, UNREACHABLE, OTHER;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Why an accepted connection was not proxied at all, as a metric label. */
+    public enum Rejection {
+        NO_ORIGINAL_DESTINATION, LOOP;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The data points one connection touches, bound to its direction. */
+    public record ConnectionMetrics(CounterDataPoint opened, CounterDataPoint closed, GaugeDataPoint active,
+                                    CounterDataPoint bytesToUpstream, CounterDataPoint bytesToClient,
+                                    Map<ConnectFailure, CounterDataPoint> connectFailures) {
+    }
+
+    private final PrometheusRegistry registry;
+    private final Map<Direction, ConnectionMetrics> byDirection = new EnumMap<>(Direction.class);
+    private final Map<Rejection, CounterDataPoint> rejections = new EnumMap<>(Rejection.class);
+    private final CounterDataPoint limitHits;
+
+    public ProxyMetrics(PrometheusRegistry registry) {
+        this.registry = registry;
+        Counter opened = Counter.builder().name("netra_tcp_connections_opened_total")
+                .help("Intercepted connections accepted and proxied").labelNames("direction").register(registry);
+        Counter closed = Counter.builder().name("netra_tcp_connections_closed_total")
+                .help("Intercepted connections finished").labelNames("direction").register(registry);
+        Gauge active = Gauge.builder().name("netra_tcp_connections_active")
+                .help("Intercepted connections open now").labelNames("direction").register(registry);
+        Counter bytes = Counter.builder().name("netra_tcp_bytes_total")
+                .help("Bytes forwarded, by flow: to_upstream (client to destination) or to_client")
+                .labelNames("direction", "flow").register(registry);
+        Counter failures = Counter.builder().name("netra_tcp_connect_failures_total")
+                .help("Connects to the original destination that failed, by reason")
+                .labelNames("direction", "reason").register(registry);
+        Counter rejected = Counter.builder().name("netra_tcp_connections_rejected_total")
+                .help("Accepted connections closed without proxying, by reason")
+                .labelNames("reason").register(registry);
+        Counter limit = Counter.builder().name("netra_tcp_connection_limit_hits_total")
+                .help("Times the listener waited because NETRA_MAX_CONNECTIONS connections were open")
+                .register(registry);
+        for (Direction d : Direction.values()) {
+            Map<ConnectFailure, CounterDataPoint> f = new EnumMap<>(ConnectFailure.class);
+            for (ConnectFailure reason : ConnectFailure.values()) {
+                f.put(reason, failures.labelValues(d.label(), reason.label()));
+            }
+            byDirection.put(d, new ConnectionMetrics(opened.labelValues(d.label()), closed.labelValues(d.label()),
+                    active.labelValues(d.label()), bytes.labelValues(d.label(), "to_upstream"),
+                    bytes.labelValues(d.label(), "to_client"), Map.copyOf(f)));
+        }
+        for (Rejection r : Rejection.values()) {
+            rejections.put(r, rejected.labelValues(r.label()));
+        }
+        limitHits = limit.labelValues();
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public ConnectionMetrics of(Direction direction) {
+        return byDirection.get(direction);
+    }
+
+    public void rejected(Rejection reason) {
+        rejections.get(reason).inc();
+    }
+
+    public void connectionLimitHit() {
+        limitHits.inc();
+    }
+}

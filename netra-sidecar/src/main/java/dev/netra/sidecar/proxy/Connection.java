@@ -1,0 +1,197 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.ffm.SocketOptions;
+import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
+import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
+import dev.netra.sidecar.metrics.ProxyMetrics.Direction;
+import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One intercepted connection, run on its own virtual thread: find where the client was going,
+ * connect there, then copy bytes both ways until both directions have ended.
+ */
+final class Connection implements Runnable {
+    private final long id;
+    private final SocketChannel client;
+    private final ProxyContext ctx;
+    private final AtomicBoolean aborted = new AtomicBoolean();
+    private volatile SocketChannel upstream;
+
+    Connection(long id, SocketChannel client, ProxyContext ctx) {
+        this.id = id;
+        this.client = client;
+        this.ctx = ctx;
+    }
+
+    long id() {
+        return id;
+    }
+
+    @Override
+    public void run() {
+        ConnectionMetrics m = null;
+        ByteBuffer toUpstream = null;
+        ByteBuffer toClient = null;
+        try {
+            InetSocketAddress peer = (InetSocketAddress) client.getRemoteAddress();
+            InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
+            Optional<InetSocketAddress> original = SocketOptions.originalDestination(client);
+            if (original.isEmpty()) {
+                Logger.warn("conn={} from {} refused: it was not redirected by iptables (no original destination);"
+                        + " nothing connects to the sidecar port directly", id, peer);
+                ctx.metrics().rejected(Rejection.NO_ORIGINAL_DESTINATION);
+                return;
+            }
+            InetSocketAddress target = original.get();
+            Direction direction = isLocal(target.getAddress(), local.getAddress()) ? Direction.INBOUND : Direction.OUTBOUND;
+            if (target.getPort() == local.getPort() && (direction == Direction.INBOUND || target.getAddress().isLoopbackAddress())) {
+                Logger.warn("conn={} from {} refused: its original destination {} is this sidecar (a loop)", id, peer, target);
+                ctx.metrics().rejected(Rejection.LOOP);
+                return;
+            }
+            m = ctx.metrics().of(direction);
+            m.opened().inc();
+            m.active().inc();
+            Logger.debug("conn={} {} {} -> {}", id, direction.label(), peer, target);
+
+            SocketChannel up = connect(target, direction, m);
+            if (up == null) {
+                return;
+            }
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            toUpstream = ctx.buffers().acquire();
+            toClient = ctx.buffers().acquire();
+            ByteBuffer back = toClient;
+            ConnectionMetrics cm = m;
+            Thread reverse = Thread.ofVirtual().name("netra-conn-" + id + "-rev")
+                    .start(() -> pump(up, client, back, cm.bytesToClient()));
+            pump(client, up, toUpstream, m.bytesToUpstream());
+            reverse.join();
+        } catch (InterruptedException e) {
+            abort("interrupted");
+            toClient = null; // the reverse pump may still hold it: leave it to the GC
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            Logger.debug("conn={} ended before proxying: {}", id, e.toString());
+        } catch (RuntimeException e) {
+            Logger.error(e, "conn={} failed: bug", id);
+            abort("bug");
+        } finally {
+            close(client);
+            close(upstream);
+            ctx.buffers().release(toUpstream);
+            ctx.buffers().release(toClient);
+            if (m != null) {
+                m.closed().inc();
+                m.active().dec();
+            }
+            ctx.finished(this);
+        }
+    }
+
+    /** Resets both sides now (SIGTERM after the grace period, or a bug). */
+    void abort(String why) {
+        if (aborted.compareAndSet(false, true)) {
+            Logger.debug("conn={} aborted: {}", id, why);
+            reset(client);
+            reset(upstream);
+        }
+    }
+
+    private SocketChannel connect(InetSocketAddress target, Direction direction, ConnectionMetrics m) throws IOException {
+        SocketChannel up = SocketChannel.open(target.getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        upstream = up;
+        try {
+            up.socket().connect(target, (int) ctx.config().connectTimeout().toMillis());
+            up.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            return up;
+        } catch (IOException e) {
+            ConnectFailure reason = switch (e) {
+                case ConnectException ce -> ConnectFailure.REFUSED;
+                case SocketTimeoutException te -> ConnectFailure.TIMEOUT;
+                case NoRouteToHostException ne -> ConnectFailure.UNREACHABLE;
+                default -> ConnectFailure.OTHER;
+            };
+            m.connectFailures().get(reason).inc();
+            Logger.info("conn={} {} connect to {} failed ({}): {}; resetting the client",
+                    id, direction.label(), target, reason.label(), e.getMessage());
+            // The app could not see the refusal itself, so it gets the closest thing: a reset.
+            abort("connect failed");
+            return null;
+        }
+    }
+
+    /** One direction: blocking reads into a reused buffer, written fully before the next read. */
+    private void pump(SocketChannel from, SocketChannel to, ByteBuffer buffer, CounterDataPoint bytes) {
+        try {
+            while (from.read(buffer.clear()) >= 0) {
+                buffer.flip();
+                int n = buffer.remaining();
+                while (buffer.hasRemaining()) {
+                    to.write(buffer);
+                }
+                bytes.inc(n);
+            }
+            // Half-close: this direction ended; the other keeps flowing until it ends too.
+            to.shutdownOutput();
+        } catch (ClosedChannelException e) {
+            // closed by abort() on the other pump; it has logged why
+        } catch (IOException e) {
+            if (!aborted.get()) {
+                Logger.debug("conn={} {} -> {} ended by a peer: {}; resetting the other side",
+                        id, side(from), side(to), e.getMessage());
+            }
+            abort("peer reset");
+        }
+    }
+
+    private String side(SocketChannel ch) {
+        return ch == client ? "client" : "upstream";
+    }
+
+    private static boolean isLocal(InetAddress target, InetAddress local) {
+        return target.equals(local);
+    }
+
+    private static void reset(SocketChannel ch) {
+        if (ch == null) {
+            return;
+        }
+        try {
+            if (ch.isOpen()) {
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // already gone: closing is all that is left
+        }
+        close(ch);
+    }
+
+    private static void close(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.metrics.ProxyMetrics;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts intercepted connections on NETRA_PORT (IPv4 and IPv6 on one dual-stack socket) and
+ * runs each on a virtual thread; a connection permit is taken before each accept, so at most
+ * NETRA_MAX_CONNECTIONS are open and the kernel backlog absorbs the rest.
+ */
+public final class Listener implements ProxyContext, AutoCloseable {
+    private final SidecarConfig config;
+    private final ProxyMetrics metrics;
+    private final BufferPool buffers;
+    private final Semaphore permits;
+    private final Map<Long, Connection> open = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile ServerSocketChannel server;
+    private volatile boolean accepting;
+
+    public Listener(SidecarConfig config, ProxyMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.permits = new Semaphore(config.maxConnections());
+        // Two buffers per connection; keep enough for a busy moment, not for the worst case.
+        this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512));
+    }
+
+    /** Binds NETRA_PORT and starts accepting on a platform thread. */
+    public void start() throws IOException {
+        ServerSocketChannel ch = ServerSocketChannel.open();
+        ch.bind(new InetSocketAddress(config.port()), 1024);
+        server = ch;
+        accepting = true;
+        Thread.ofPlatform().name("netra-accept").daemon(false).start(this::acceptLoop);
+        Logger.info("listening for intercepted connections on {}", ch.getLocalAddress());
+    }
+
+    private void acceptLoop() {
+        ServerSocketChannel ch = server;
+        try {
+            while (accepting) {
+                if (!permits.tryAcquire()) {
+                    metrics.connectionLimitHit();
+                    Logger.warn("NETRA_MAX_CONNECTIONS={} connections are open; new ones wait in the backlog",
+                            config.maxConnections());
+                    permits.acquire();
+                }
+                SocketChannel client;
+                try {
+                    client = ch.accept();
+                } catch (IOException e) {
+                    permits.release();
+                    throw e;
+                }
+                Connection c = new Connection(ids.incrementAndGet(), client, this);
+                open.put(c.id(), c);
+                Thread.ofVirtual().name("netra-conn-" + c.id()).start(c);
+            }
+        } catch (AsynchronousCloseException e) {
+            Logger.debug("listener closed");
+        } catch (IOException e) {
+            Logger.error(e, "accept failed; no more connections are taken");
+            accepting = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True while new connections are accepted: what /ready reports. */
+    public boolean accepting() {
+        return accepting && server != null && server.isOpen();
+    }
+
+    public SocketAddress localAddress() throws IOException {
+        return server.getLocalAddress();
+    }
+
+    /** Connections open right now. */
+    public int openConnections() {
+        return open.size();
+    }
+
+    /** Stops accepting; open connections go on. */
+    public void stopAccepting() {
+        accepting = false;
+        ServerSocketChannel ch = server;
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                Logger.debug("closing the listener: {}", e.toString());
+            }
+        }
+    }
+
+    /** Waits until every open connection has finished, or the timeout passed; true when drained. */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return open.isEmpty();
+    }
+
+    /** Resets every connection still open. */
+    public void abortAll() {
+        open.values().forEach(c -> c.abort("shutdown grace period over"));
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        abortAll();
+    }
+
+    @Override
+    public SidecarConfig config() {
+        return config;
+    }
+
+    @Override
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public BufferPool buffers() {
+        return buffers;
+    }
+
+    @Override
+    public void finished(Connection connection) {
+        open.remove(connection.id());
+        permits.release();
+    }
+}

@@ -1,0 +1,16 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.metrics.ProxyMetrics;
+
+/** What every connection shares: config, metrics, buffers, and the listener's bookkeeping. */
+interface ProxyContext {
+    SidecarConfig config();
+
+    ProxyMetrics metrics();
+
+    BufferPool buffers();
+
+    /** Called exactly once by each connection when it has released everything. */
+    void finished(Connection connection);
+}

@@ -1,0 +1,308 @@
+package dev.netra.testapp;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Stand-ins for users' apps, for the demo and the it-tests: servers that echo, hash or reset,
+ * and clients that check every byte they get back. Plain blocking sockets, nothing of netra's.
+ */
+public final class TestApp {
+    private static final String USAGE = """
+            usage: testapp COMMAND ARGS
+              echo-server PORT...                 echo every byte; half-close when the client does
+              hash-server PORT REPLY_BYTES        read to EOF, answer "<sha256> <count>\\n" + REPLY_BYTES bytes
+              reset-server PORT                   read once, then reset the connection
+              echo-client HOST PORT BYTES [CONNS] send BYTES per connection while reading the echo; verify it
+              hash-client HOST PORT BYTES REPLY   send, half-close, verify the hash and the REPLY bytes after it
+              probe HOST PORT                     connect and report: DATA, EOF, RESET or REFUSED, with ms
+              http-get HOST PORT PATH             print the body of a plain HTTP/1.0 GET
+            """;
+
+    private TestApp() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.print(USAGE);
+            System.exit(2);
+        }
+        switch (args[0]) {
+            case "echo-server" -> {
+                for (int i = 1; i < args.length; i++) {
+                    int port = Integer.parseInt(args[i]);
+                    serve(port, TestApp::echo);
+                }
+                Thread.currentThread().join();
+            }
+            case "hash-server" -> {
+                long reply = Long.parseLong(args[2]);
+                serve(Integer.parseInt(args[1]), s -> hashAndReply(s, reply));
+                Thread.currentThread().join();
+            }
+            case "reset-server" -> {
+                serve(Integer.parseInt(args[1]), TestApp::readThenReset);
+                Thread.currentThread().join();
+            }
+            case "echo-client" -> exit(echoClient(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
+                    args.length > 4 ? Integer.parseInt(args[4]) : 1));
+            case "hash-client" -> exit(hashClient(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
+                    Long.parseLong(args[4])));
+            case "probe" -> probe(args[1], Integer.parseInt(args[2]));
+            case "http-get" -> httpGet(args[1], Integer.parseInt(args[2]), args[3]);
+            default -> {
+                System.err.print(USAGE);
+                System.exit(2);
+            }
+        }
+    }
+
+    interface Handler {
+        void handle(Socket s) throws IOException;
+    }
+
+    private static void serve(int port, Handler handler) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(port), 512);
+        System.out.println("listening on " + port);
+        Thread.ofPlatform().daemon(false).start(() -> {
+            while (true) {
+                try {
+                    Socket s = server.accept();
+                    System.out.println("accepted " + port + " from " + s.getRemoteSocketAddress());
+                    Thread.ofVirtual().start(() -> {
+                        try (s) {
+                            handler.handle(s);
+                        } catch (IOException e) {
+                            System.out.println("connection from " + s.getRemoteSocketAddress() + " ended: " + e);
+                        }
+                    });
+                } catch (IOException e) {
+                    System.out.println("accept failed: " + e);
+                    return;
+                }
+            }
+        });
+    }
+
+    private static void echo(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        byte[] buf = new byte[32 * 1024];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            out.write(buf, 0, n);
+        }
+        s.shutdownOutput();
+    }
+
+    private static void hashAndReply(Socket s, long replyBytes) throws IOException {
+        MessageDigest sha = sha256();
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[32 * 1024];
+        long count = 0;
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            sha.update(buf, 0, n);
+            count += n;
+        }
+        OutputStream out = s.getOutputStream();
+        out.write((HexFormat.of().formatHex(sha.digest()) + " " + count + "\n").getBytes(StandardCharsets.US_ASCII));
+        writeRandom(out, replyBytes, 7);
+        out.flush();
+    }
+
+    private static void readThenReset(Socket s) throws IOException {
+        s.getInputStream().read(new byte[1024]);
+        s.setSoLinger(true, 0);
+    }
+
+    private static boolean echoClient(String host, int port, long bytes, int conns) throws Exception {
+        long started = System.nanoTime();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < conns; i++) {
+                int seed = i;
+                results.add(pool.submit(() -> echoOnce(host, port, bytes, seed)));
+            }
+            int failed = 0;
+            for (Future<String> f : results) {
+                String r = f.get();
+                if (r != null) {
+                    failed++;
+                    System.out.println("FAIL " + r);
+                }
+            }
+            System.out.printf("%s echo conns=%d bytes=%d failed=%d ms=%d%n", failed == 0 ? "OK" : "FAIL",
+                    conns, bytes, failed, (System.nanoTime() - started) / 1_000_000);
+            return failed == 0;
+        }
+    }
+
+    /** Null when every byte came back in order; else what went wrong. */
+    private static String echoOnce(String host, int port, long bytes, int seed) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 10_000);
+            MessageDigest sent = sha256();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    writeRandom(new DigestOut(out, sent), bytes, seed);
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    System.out.println("write failed: " + e);
+                }
+            });
+            MessageDigest got = sha256();
+            long received = 0;
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                got.update(buf, 0, n);
+                received += n;
+            }
+            writer.join();
+            if (received != bytes) {
+                return "received " + received + " of " + bytes + " bytes";
+            }
+            return MessageDigest.isEqual(sent.digest(), got.digest()) ? null : "bytes differ";
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private static boolean hashClient(String host, int port, long bytes, long replyBytes) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 10_000);
+            MessageDigest sent = sha256();
+            writeRandom(new DigestOut(s.getOutputStream(), sent), bytes, 3);
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') {
+                line.write(c);
+            }
+            String expected = HexFormat.of().formatHex(sent.digest()) + " " + bytes;
+            MessageDigest replyGot = sha256();
+            MessageDigest replyWant = sha256();
+            writeRandom(new DigestOut(OutputStream.nullOutputStream(), replyWant), replyBytes, 7);
+            long received = 0;
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                replyGot.update(buf, 0, n);
+                received += n;
+            }
+            boolean ok = line.toString(StandardCharsets.US_ASCII).equals(expected) && received == replyBytes
+                    && MessageDigest.isEqual(replyGot.digest(), replyWant.digest());
+            System.out.printf("%s hash sent=%d server-saw='%s' reply=%d/%d%n", ok ? "OK" : "FAIL", bytes,
+                    line.toString(StandardCharsets.US_ASCII), received, replyBytes);
+            return ok;
+        }
+    }
+
+    private static void probe(String host, int port) {
+        long started = System.nanoTime();
+        String outcome;
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 10_000);
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write("probe\n".getBytes(StandardCharsets.US_ASCII));
+            int n = s.getInputStream().read(new byte[1024]);
+            if (n < 0) {
+                outcome = "EOF";
+            } else {
+                // the peer answered; wait for what it does next
+                n = s.getInputStream().read(new byte[1024]);
+                outcome = "DATA";
+            }
+        } catch (ConnectException e) {
+            outcome = "REFUSED";
+        } catch (SocketException e) {
+            outcome = e.getMessage() != null && e.getMessage().contains("reset") ? "RESET" : "ERROR " + e.getMessage();
+        } catch (IOException e) {
+            outcome = "ERROR " + e;
+        }
+        System.out.printf("%s ms=%d%n", outcome, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void httpGet(String host, int port, String path) throws IOException {
+        try (Socket s = new Socket(host, port)) {
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int body = response.indexOf("\r\n\r\n");
+            System.out.print(body < 0 ? response : response.substring(body + 4));
+        }
+    }
+
+    private static void writeRandom(OutputStream out, long bytes, int seed) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed);
+        byte[] chunk = new byte[16 * 1024];
+        for (long left = bytes; left > 0; ) {
+            int n = (int) Math.min(chunk.length, left);
+            for (int i = 0; i < n; i += 8) {
+                long r = random.nextLong();
+                for (int j = 0; j < 8 && i + j < n; j++) {
+                    chunk[i + j] = (byte) (r >>> (8 * j));
+                }
+            }
+            out.write(chunk, 0, n);
+            left -= n;
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void exit(boolean ok) {
+        System.exit(ok ? 0 : 1);
+    }
+
+    /** Hashes what passes through. */
+    private static final class DigestOut extends OutputStream {
+        private final OutputStream out;
+        private final MessageDigest digest;
+
+        DigestOut(OutputStream out, MessageDigest digest) {
+            this.out = out;
+            this.digest = digest;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            digest.update((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            digest.update(b, off, len);
+        }
+    }
+}

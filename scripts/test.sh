@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test of netra: unit tests, then the integration tests against the images users run.
+# Installs what it needs on a fresh machine (as root) and starts dockerd when none answers.
+set -euo pipefail
+NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+. "$NETRA_ROOT/scripts/lib.sh"
+cd "$NETRA_ROOT"
+
+[ "$(id -u)" -eq 0 ] || die "scripts/test.sh needs root (network namespaces, iptables, Docker)"
+ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap
+find_java
+
+log "unit tests and jars"
+mvn -B -ntp install
+build_jars
+
+log "demo (network namespaces, no Docker)"
+"$NETRA_ROOT/bin/netra" demo | tee /tmp/netra-demo.out
+grep -q '^  OK echo conns=4' /tmp/netra-demo.out || die "demo: the client's echo check failed"
+grep -q '^client sidecar: outbound connections [1-9]' /tmp/netra-demo.out || die "demo: the client sidecar saw nothing"
