@@ -83,7 +83,7 @@ done
 echo "sidecars: ready in both pods (uid 1337)"
 
 # --- the apps ------------------------------------------------------------------------------
-in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp echo-server 8080 >"$WORK/server-app.log" 2>&1 &
+in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 >"$WORK/server-app.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q listening "$WORK/server-app.log" 2>/dev/null && break; sleep 0.1; done
 

@@ -52,7 +52,7 @@ ensure_docker() {
 
 # Builds the jars when they are missing (once; later runs reuse them).
 ensure_jars() {
-  if [ -f "$NETRA_ROOT/lib/netra-sidecar.jar" ]; then
+  if [ -d "$NETRA_ROOT/lib" ]; then  # an image: the jars are installed, never built
     NETRA_LIB=$NETRA_ROOT/lib
     return 0
   fi
@@ -68,6 +68,11 @@ build_jars() {
   ensure_commands mvn:maven
   log "building netra (once)"
   (cd "$NETRA_ROOT" && mvn -q -B -DskipTests package) >&2 || die "build failed: run 'mvn -B -DskipTests package' in $NETRA_ROOT to see why"
+  collect_jars
+}
+
+# Gathers the runnable jars of a finished Maven build into target/lib.
+collect_jars() {
   mkdir -p "$NETRA_ROOT/target/lib"
   cp "$NETRA_ROOT/netra-sidecar/target/netra-sidecar.jar" "$NETRA_ROOT/netra-init/target/netra-init.jar" \
      "$NETRA_ROOT/netra-testapp/target/netra-testapp.jar" "$NETRA_ROOT/target/lib/"

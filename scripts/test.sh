@@ -8,13 +8,22 @@ cd "$NETRA_ROOT"
 
 [ "$(id -u)" -eq 0 ] || die "scripts/test.sh needs root (network namespaces, iptables, Docker)"
 ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap
+ensure_docker
 find_java
 
 log "unit tests and jars"
 mvn -B -ntp install
-build_jars
+collect_jars
 
 log "demo (network namespaces, no Docker)"
 "$NETRA_ROOT/bin/netra" demo | tee /tmp/netra-demo.out
 grep -q '^  OK echo conns=4' /tmp/netra-demo.out || die "demo: the client's echo check failed"
+grep -q 'original destination \[fd77::2\]:8080' /tmp/netra-demo.out || die "demo: IPv6 was not intercepted"
 grep -q '^client sidecar: outbound connections [1-9]' /tmp/netra-demo.out || die "demo: the client sidecar saw nothing"
+
+log "images (base image cached by tag)"
+"$NETRA_ROOT/scripts/build-images.sh" dev
+
+log "integration tests: containers as pods"
+export TESTCONTAINERS_RYUK_DISABLED=true
+mvn -B -ntp -pl it-tests test -Dnetra.it.skip=false -Dnetra.image.tag=dev

@@ -27,9 +27,10 @@ import java.util.concurrent.Future;
 public final class TestApp {
     private static final String USAGE = """
             usage: testapp COMMAND ARGS
-              echo-server PORT...                 echo every byte; half-close when the client does
-              hash-server PORT REPLY_BYTES        read to EOF, answer "<sha256> <count>\\n" + REPLY_BYTES bytes
-              reset-server PORT                   read once, then reset the connection
+              serve SERVER...                     run servers, each one of:
+                  echo:PORT                       echo every byte; half-close when the client does
+                  hash:PORT:REPLY_BYTES           read to EOF, answer "<sha256> <count>\\n" + REPLY_BYTES bytes
+                  reset:PORT                      read once, then reset the connection
               echo-client HOST PORT BYTES [CONNS] send BYTES per connection while reading the echo; verify it
               hash-client HOST PORT BYTES REPLY   send, half-close, verify the hash and the REPLY bytes after it
               probe HOST PORT                     connect and report: DATA, EOF, RESET or REFUSED, with ms
@@ -45,20 +46,21 @@ public final class TestApp {
             System.exit(2);
         }
         switch (args[0]) {
-            case "echo-server" -> {
+            case "serve" -> {
                 for (int i = 1; i < args.length; i++) {
-                    int port = Integer.parseInt(args[i]);
-                    serve(port, TestApp::echo);
+                    String[] spec = args[i].split(":");
+                    int port = Integer.parseInt(spec[1]);
+                    switch (spec[0]) {
+                        case "echo" -> serve(port, TestApp::echo);
+                        case "hash" -> {
+                            long reply = Long.parseLong(spec[2]);
+                            serve(port, s -> hashAndReply(s, reply));
+                        }
+                        case "reset" -> serve(port, TestApp::readThenReset);
+                        default -> throw new IllegalArgumentException("unknown server " + args[i]);
+                    }
                 }
-                Thread.currentThread().join();
-            }
-            case "hash-server" -> {
-                long reply = Long.parseLong(args[2]);
-                serve(Integer.parseInt(args[1]), s -> hashAndReply(s, reply));
-                Thread.currentThread().join();
-            }
-            case "reset-server" -> {
-                serve(Integer.parseInt(args[1]), TestApp::readThenReset);
+                System.out.println("serving");
                 Thread.currentThread().join();
             }
             case "echo-client" -> exit(echoClient(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
@@ -238,7 +240,7 @@ public final class TestApp {
         } catch (ConnectException e) {
             outcome = "REFUSED";
         } catch (SocketException e) {
-            outcome = e.getMessage() != null && e.getMessage().contains("reset") ? "RESET" : "ERROR " + e.getMessage();
+            outcome = e.getMessage() != null && (e.getMessage().contains("reset") || e.getMessage().contains("Broken pipe")) ? "RESET" : "ERROR " + e.getMessage();
         } catch (IOException e) {
             outcome = "ERROR " + e;
         }

@@ -55,21 +55,22 @@ final class Connection implements Runnable {
             Optional<InetSocketAddress> original = SocketOptions.originalDestination(client);
             if (original.isEmpty()) {
                 Logger.warn("conn={} from {} refused: it was not redirected by iptables (no original destination);"
-                        + " nothing connects to the sidecar port directly", id, peer);
+                        + " nothing connects to the sidecar port directly", id, Addresses.format(peer));
                 ctx.metrics().rejected(Rejection.NO_ORIGINAL_DESTINATION);
                 return;
             }
             InetSocketAddress target = original.get();
             Direction direction = isLocal(target.getAddress(), local.getAddress()) ? Direction.INBOUND : Direction.OUTBOUND;
             if (target.getPort() == local.getPort() && (direction == Direction.INBOUND || target.getAddress().isLoopbackAddress())) {
-                Logger.warn("conn={} from {} refused: its original destination {} is this sidecar (a loop)", id, peer, target);
+                Logger.warn("conn={} from {} refused: its original destination {} is this sidecar (a loop)",
+                        id, Addresses.format(peer), Addresses.format(target));
                 ctx.metrics().rejected(Rejection.LOOP);
                 return;
             }
             m = ctx.metrics().of(direction);
             m.opened().inc();
             m.active().inc();
-            Logger.debug("conn={} {} {} -> {}", id, direction.label(), peer, target);
+            Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
 
             SocketChannel up = connect(target, direction, m);
             if (up == null) {
@@ -132,7 +133,7 @@ final class Connection implements Runnable {
             };
             m.connectFailures().get(reason).inc();
             Logger.info("conn={} {} connect to {} failed ({}): {}; resetting the client",
-                    id, direction.label(), target, reason.label(), e.getMessage());
+                    id, direction.label(), Addresses.format(target), reason.label(), e.getMessage());
             // The app could not see the refusal itself, so it gets the closest thing: a reset.
             abort("connect failed");
             return null;

@@ -1,0 +1,154 @@
+package dev.netra.it;
+
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Kubernetes pod made of containers: the app (owner of the network namespace), netra-init
+ * (NET_ADMIN, runs once before the sidecar) and the netra sidecar (uid 1337), the last two joined
+ * to the app's namespace with {@code --network container:<app>} as kubelet does.
+ */
+final class Pod implements AutoCloseable {
+    static final String TAG = System.getProperty("netra.image.tag", "dev");
+    static final int ADMIN_PORT = 14958;
+
+    final String name;
+    final GenericContainer<?> app;
+    GenericContainer<?> sidecar;
+    String initLog = "";
+
+    private Pod(String name, GenericContainer<?> app) {
+        this.name = name;
+        this.app = app;
+    }
+
+    /** A pod without netra: just the app, running the given testapp servers. */
+    static Pod plain(Network network, String name, String... servers) {
+        Pod pod = new Pod(name, app(network, name, servers));
+        pod.app.start();
+        return pod;
+    }
+
+    /** A pod with netra-init and the sidecar, both configured by {@code env}. */
+    static Pod meshed(Network network, String name, Map<String, String> env, String... servers) {
+        GenericContainer<?> app = app(network, name, servers).withExposedPorts(ADMIN_PORT);
+        Pod pod = new Pod(name, app);
+        app.start();
+        try (GenericContainer<?> init = new GenericContainer<>(DockerImageName.parse("netra-init:" + TAG))
+                .withNetworkMode("container:" + app.getContainerId())
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN))
+                .withEnv(env)
+                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(60)))) {
+            init.start();
+            pod.initLog = init.getLogs();
+        }
+        pod.sidecar = new GenericContainer<>(DockerImageName.parse("netra-sidecar:" + TAG))
+                .withNetworkMode("container:" + app.getContainerId())
+                .withEnv(env)
+                .withCommand("--service-name", name)
+                .waitingFor(Wait.forLogMessage(".*ready in.*", 1).withStartupTimeout(Duration.ofSeconds(60)));
+        pod.sidecar.start();
+        return pod;
+    }
+
+    private static GenericContainer<?> app(Network network, String name, String... servers) {
+        List<String> cmd = new ArrayList<>(List.of("serve"));
+        cmd.addAll(List.of(servers));
+        return new GenericContainer<>(DockerImageName.parse("netra-testapp:" + TAG))
+                .withNetwork(network)
+                .withNetworkAliases(name)
+                .withCommand(cmd.toArray(String[]::new))
+                .waitingFor(Wait.forLogMessage(".*serving.*", 1).withStartupTimeout(Duration.ofSeconds(60)));
+    }
+
+    /** The pod's IP on the test network. */
+    String ip() {
+        return app.getContainerInfo().getNetworkSettings().getNetworks().values().iterator().next().getIpAddress();
+    }
+
+    /** Runs a testapp command inside the app container, i.e. in the pod's network namespace. */
+    ExecResult run(String... testappArgs) {
+        List<String> cmd = new ArrayList<>(List.of("/opt/netra/bin/netra", "testapp"));
+        cmd.addAll(List.of(testappArgs));
+        try {
+            return app.execInContainer(cmd.toArray(String[]::new));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The sidecar's /metrics, fetched from outside the pod through the app's published port. */
+    String metrics() {
+        return admin("/metrics").body();
+    }
+
+    HttpResponse<String> admin(String path) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            URI uri = URI.create("http://" + app.getHost() + ":" + app.getMappedPort(ADMIN_PORT) + path);
+            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sum of the samples of one metric whose labels contain every given {@code key="value"}. */
+    double metric(String name, String... labels) {
+        return Metrics.sum(metrics(), name, labels);
+    }
+
+    /** Open file descriptors and threads of the sidecar's JVM (pid 1 of its container). */
+    long[] sidecarFdsAndThreads() {
+        try {
+            ExecResult fds = sidecar.execInContainer("sh", "-c", "ls /proc/1/fd | wc -l");
+            ExecResult threads = sidecar.execInContainer("sh", "-c", "grep Threads /proc/1/status | tr -dc 0-9");
+            return new long[] {Long.parseLong(fds.getStdout().trim()), Long.parseLong(threads.getStdout().trim())};
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Resident memory of the sidecar's JVM, in KiB. */
+    long sidecarRssKib() {
+        try {
+            ExecResult rss = sidecar.execInContainer("sh", "-c", "grep VmRSS /proc/1/status | tr -dc 0-9");
+            return Long.parseLong(rss.getStdout().trim());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (sidecar != null) {
+            sidecar.stop();
+        }
+        app.stop();
+    }
+}

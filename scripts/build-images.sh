@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the images users run (netra-sidecar, netra-init) and the it-tests' netra-testapp,
+# without any registry: a base image from a debootstrapped minimal Debian (built once, cached
+# by tag) and a jlink'd Java 25 runtime holding only the modules netra uses.
+# usage: scripts/build-images.sh [TAG]   (default: dev)
+set -euo pipefail
+NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+. "$NETRA_ROOT/scripts/lib.sh"
+TAG=${1:-dev}
+[ "$(id -u)" -eq 0 ] || die "building the base image needs root (debootstrap)"
+ensure_commands debootstrap:debootstrap
+ensure_docker
+find_java
+ensure_jars
+
+# Modules netra needs at run time (checked with jdeps when this list was made).
+JRE_MODULES=java.base,java.logging,java.naming,jdk.httpserver,jdk.unsupported,java.management,jdk.management,java.net.http,jdk.jfr
+
+slim_rootfs() {
+  rm -rf "$1"/usr/share/doc/* "$1"/usr/share/man/* "$1"/usr/share/info/* "$1"/usr/share/locale/* \
+         "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*
+}
+
+if ! docker image inspect netra-base:bookworm >/dev/null 2>&1 || ! docker image inspect netra-base-iptables:bookworm >/dev/null 2>&1; then
+  ROOTFS=$(mktemp -d /tmp/netra-rootfs.XXXXXX)
+  trap 'rm -rf "$ROOTFS"' EXIT
+  log "debootstrap a minimal Debian bookworm (once; cached as netra-base:bookworm)"
+  debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian >/tmp/netra-debootstrap.log 2>&1 \
+    || { tail -20 /tmp/netra-debootstrap.log; die "debootstrap failed"; }
+  slim_rootfs "$ROOTFS"
+  tar -C "$ROOTFS" -c . | docker import - netra-base:bookworm >/dev/null
+  log "adding iptables for the init image (netra-base-iptables:bookworm)"
+  chroot "$ROOTFS" apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive chroot "$ROOTFS" apt-get install -y -q --no-install-recommends iptables >/dev/null
+  slim_rootfs "$ROOTFS"
+  tar -C "$ROOTFS" -c . | docker import - netra-base-iptables:bookworm >/dev/null
+fi
+
+CONTEXT=$NETRA_ROOT/target/image-context
+rm -rf "$CONTEXT"
+mkdir -p "$CONTEXT/bin" "$CONTEXT/scripts" "$CONTEXT/lib"
+log "jlink a Java runtime ($JRE_MODULES)"
+"$JAVA_HOME/bin/jlink" --add-modules "$JRE_MODULES" --strip-debug --no-man-pages --no-header-files \
+  --compress zip-6 --output "$CONTEXT/jre"
+cp "$NETRA_ROOT/bin/netra" "$CONTEXT/bin/"
+cp "$NETRA_ROOT/scripts/lib.sh" "$CONTEXT/scripts/"
+cp "$NETRA_LIB"/netra-sidecar.jar "$NETRA_LIB"/netra-init.jar "$NETRA_LIB"/netra-testapp.jar "$CONTEXT/lib/"
+
+for image in sidecar init testapp; do
+  log "docker build netra-$image:$TAG"
+  docker build -q -f "$NETRA_ROOT/docker/$image.Dockerfile" -t "netra-$image:$TAG" "$CONTEXT" >/dev/null
+done
+docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^netra-(sidecar|init|testapp):$TAG " >&2
