@@ -25,7 +25,7 @@ if ! docker image inspect netra-base:bookworm >/dev/null 2>&1 || ! docker image 
   ROOTFS=$(mktemp -d /tmp/netra-rootfs.XXXXXX)
   trap 'rm -rf "$ROOTFS"' EXIT
   log "debootstrap a minimal Debian bookworm (once; cached as netra-base:bookworm)"
-  debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian >/tmp/netra-debootstrap.log 2>&1 \
+  debootstrap --variant=minbase bookworm "$ROOTFS" >/tmp/netra-debootstrap.log 2>&1 \
     || { tail -20 /tmp/netra-debootstrap.log; die "debootstrap failed"; }
   slim_rootfs "$ROOTFS"
   tar -C "$ROOTFS" -c . | docker import - netra-base:bookworm >/dev/null
