@@ -35,7 +35,7 @@ final class Env {
     String headerName(String name, String def) {
         String v = string(name, def);
         if (!isToken(v)) {
-            throw ConfigException.invalid(name, v, "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)");
+            throw ConfigException.invalid(name, v, "an HTTP header name (an RFC 9110 token, no spaces)");
         }
         return v;
     }
@@ -67,7 +67,12 @@ final class Env {
     Set<Integer> ports(String name) {
         Set<Integer> ports = new LinkedHashSet<>();
         for (String item : list(name)) {
-            int p = parseInt(name, item, "a comma list of ports 1-65535");
+            int p;
+            try {
+                p = Integer.parseInt(item);
+            } catch (NumberFormatException e) {
+                p = -1;
+            }
             if (p < 1 || p > 65535) {
                 throw ConfigException.invalid(name, env.get(name), "a comma list of ports 1-65535 (bad item '" + item + "')");
             }

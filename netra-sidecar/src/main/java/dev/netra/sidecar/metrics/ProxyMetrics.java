@@ -104,4 +104,12 @@ public final class ProxyMetrics {
     public void connectionLimitHit() {
         limitHits.inc();
     }
+
+    public long rejectedCount(Rejection reason) {
+        return rejections.get(reason).getLongValue();
+    }
+
+    public long connectionLimitHits() {
+        return limitHits.getLongValue();
+    }
 }

@@ -1,6 +1,5 @@
 package dev.netra.sidecar.proxy;
 
-import dev.netra.ffm.SocketOptions;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics.Direction;
@@ -52,7 +51,7 @@ final class Connection implements Runnable {
         try {
             InetSocketAddress peer = (InetSocketAddress) client.getRemoteAddress();
             InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
-            Optional<InetSocketAddress> original = SocketOptions.originalDestination(client);
+            Optional<InetSocketAddress> original = ctx.destinations().of(client);
             if (original.isEmpty()) {
                 Logger.warn("conn={} from {} refused: it was not redirected by iptables (no original destination);"
                         + " nothing connects to the sidecar port directly", id, Addresses.format(peer));

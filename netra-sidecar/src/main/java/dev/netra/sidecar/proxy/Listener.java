@@ -25,6 +25,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
     private final SidecarConfig config;
     private final ProxyMetrics metrics;
     private final BufferPool buffers;
+    private final OriginalDestinations destinations;
     private final Semaphore permits;
     private final Map<Long, Connection> open = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -32,7 +33,12 @@ public final class Listener implements ProxyContext, AutoCloseable {
     private volatile boolean accepting;
 
     public Listener(SidecarConfig config, ProxyMetrics metrics) {
+        this(config, metrics, OriginalDestinations.KERNEL);
+    }
+
+    Listener(SidecarConfig config, ProxyMetrics metrics, OriginalDestinations destinations) {
         this.config = config;
+        this.destinations = destinations;
         this.metrics = metrics;
         this.permits = new Semaphore(config.maxConnections());
         // Two buffers per connection; keep enough for a busy moment, not for the worst case.
@@ -41,8 +47,12 @@ public final class Listener implements ProxyContext, AutoCloseable {
 
     /** Binds NETRA_PORT and starts accepting on a platform thread. */
     public void start() throws IOException {
+        start(new InetSocketAddress(config.port()));
+    }
+
+    void start(InetSocketAddress bind) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
-        ch.bind(new InetSocketAddress(config.port()), 1024);
+        ch.bind(bind, 1024);
         server = ch;
         accepting = true;
         Thread.ofPlatform().name("netra-accept").daemon(false).start(this::acceptLoop);
@@ -140,6 +150,11 @@ public final class Listener implements ProxyContext, AutoCloseable {
     @Override
     public BufferPool buffers() {
         return buffers;
+    }
+
+    @Override
+    public OriginalDestinations destinations() {
+        return destinations;
     }
 
     @Override

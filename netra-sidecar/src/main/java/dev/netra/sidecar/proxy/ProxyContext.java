@@ -11,6 +11,8 @@ interface ProxyContext {
 
     BufferPool buffers();
 
+    OriginalDestinations destinations();
+
     /** Called exactly once by each connection when it has released everything. */
     void finished(Connection connection);
 }

@@ -1,0 +1,237 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.metrics.ProxyMetrics;
+import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
+import dev.netra.sidecar.metrics.ProxyMetrics.Direction;
+import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The proxy in-process on loopback, with the original destination given by the test instead of
+ * the kernel (the kernel path is covered by netra-ffm and the it-tests).
+ */
+class ListenerTest {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private final ProxyMetrics metrics = new ProxyMetrics(new PrometheusRegistry());
+    private final AtomicReference<InetSocketAddress> target = new AtomicReference<>();
+    private Listener listener;
+    private ServerSocket upstream;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (listener != null) {
+            assertTrue(listener.awaitDrained(Duration.ofSeconds(5)), "every connection released what it held");
+            listener.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private InetSocketAddress startProxy(Map<String, String> env) throws IOException {
+        SidecarConfig config = SidecarConfig.from(env, List.of("--service-name", "test"));
+        listener = new Listener(config, metrics, ch -> Optional.ofNullable(target.get()));
+        listener.start(new InetSocketAddress(LOOPBACK, 0));
+        return new InetSocketAddress(LOOPBACK, ((InetSocketAddress) listener.localAddress()).getPort());
+    }
+
+    /** An upstream that runs {@code handler} for each connection. */
+    private InetSocketAddress startUpstream(InetAddress bind, Handler handler) throws IOException {
+        upstream = new ServerSocket(0, 50, bind);
+        Thread.ofVirtual().start(() -> {
+            while (!upstream.isClosed()) {
+                try {
+                    Socket s = upstream.accept();
+                    Thread.ofVirtual().start(() -> {
+                        try (s) {
+                            handler.handle(s);
+                        } catch (IOException ignored) {
+                            // the test's client sees what happened
+                        }
+                    });
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return new InetSocketAddress(bind, upstream.getLocalPort());
+    }
+
+    interface Handler {
+        void handle(Socket s) throws IOException;
+    }
+
+    private static void echo(Socket s) throws IOException {
+        s.getInputStream().transferTo(s.getOutputStream());
+        s.shutdownOutput();
+    }
+
+    @Test
+    void copiesBytesBothWaysExactly() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024"));
+        byte[] payload = new byte[3_000_000];
+        new Random(1).nextBytes(payload);
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    s.getOutputStream().write(payload);
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            byte[] got = s.getInputStream().readAllBytes();
+            writer.join();
+            assertArrayEquals(payload, got);
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
+        assertEquals(1, inbound.opened().getLongValue(), "target IP is the socket's own: inbound");
+        assertEquals(payload.length, inbound.bytesToUpstream().getLongValue());
+        assertEquals(payload.length, inbound.bytesToClient().getLongValue());
+        assertEquals(0, inbound.active().get());
+    }
+
+    @Test
+    void aDestinationOtherThanTheLocalAddressIsOutbound() throws Exception {
+        InetAddress other = InetAddress.getByName("127.0.0.2");
+        target.set(startUpstream(other, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.getOutputStream().write("hello".getBytes());
+            s.shutdownOutput();
+            assertEquals("hello", new String(s.getInputStream().readAllBytes()));
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(1, metrics.of(Direction.OUTBOUND).opened().getLongValue());
+    }
+
+    @Test
+    void halfCloseKeepsTheOtherDirectionFlowing() throws Exception {
+        byte[] reply = new byte[2_000_000];
+        new Random(2).nextBytes(reply);
+        target.set(startUpstream(LOOPBACK, s -> {
+            byte[] request = s.getInputStream().readAllBytes(); // until the client's FIN
+            OutputStream out = s.getOutputStream();
+            out.write(String.valueOf(request.length).getBytes());
+            out.write('\n');
+            out.write(reply);
+        }));
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.getOutputStream().write(new byte[12345]);
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            byte[] all = in.readAllBytes();
+            String header = new String(all, 0, 6);
+            assertEquals("12345\n", header);
+            assertArrayEquals(reply, Arrays.copyOfRange(all, 6, all.length));
+        }
+    }
+
+    @Test
+    void aRefusedDestinationResetsTheClientAtOnce() throws Exception {
+        ServerSocket closed = new ServerSocket(0, 1, LOOPBACK);
+        int port = closed.getLocalPort();
+        closed.close();
+        target.set(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), port));
+        InetSocketAddress proxy = startProxy(Map.of());
+        long started = System.nanoTime();
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(5000);
+            assertThrows(SocketException.class, () -> {
+                s.getOutputStream().write(1);
+                s.getInputStream().read();
+                s.getOutputStream().write(1);
+            });
+        }
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() < 2000);
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(1, metrics.of(Direction.OUTBOUND).connectFailures().get(ConnectFailure.REFUSED).getLongValue());
+    }
+
+    @Test
+    void anUpstreamResetResetsTheClient() throws Exception {
+        target.set(startUpstream(LOOPBACK, s -> {
+            s.getInputStream().read();
+            s.setSoLinger(true, 0);
+        }));
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(1);
+            SocketException e = assertThrows(SocketException.class, () -> s.getInputStream().read());
+            assertTrue(e.getMessage().contains("reset"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aConnectionThatWasNotRedirectedIsRefused() throws Exception {
+        target.set(null);
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(5000);
+            assertEquals(-1, s.getInputStream().read());
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(1, metrics.rejectedCount(Rejection.NO_ORIGINAL_DESTINATION));
+        assertEquals(0, metrics.of(Direction.INBOUND).opened().getLongValue());
+    }
+
+    @Test
+    void aConnectionToTheSidecarItselfIsNeverProxiedToItself() throws Exception {
+        InetSocketAddress proxy = startProxy(Map.of());
+        target.set(proxy);
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(5000);
+            assertEquals(-1, s.getInputStream().read());
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(1, metrics.rejectedCount(Rejection.LOOP));
+    }
+
+    @Test
+    void theConnectionLimitHoldsNewConnectionsInTheBacklogAndCountsIt() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_MAX_CONNECTIONS", "1"));
+        try (Socket first = new Socket(proxy.getAddress(), proxy.getPort());
+             Socket second = new Socket(proxy.getAddress(), proxy.getPort())) {
+            first.getOutputStream().write('a');
+            assertEquals('a', first.getInputStream().read());
+            second.setSoTimeout(300);
+            second.getOutputStream().write('b');
+            assertThrows(java.net.SocketTimeoutException.class, () -> second.getInputStream().read(),
+                    "the second waits while the first is open");
+            assertEquals(1, metrics.connectionLimitHits());
+            first.close();
+            second.setSoTimeout(5000);
+            assertEquals('b', second.getInputStream().read());
+        }
+    }
+}
