@@ -3,6 +3,9 @@ package dev.netra.sidecar;
 import dev.netra.sidecar.admin.AdminServer;
 import dev.netra.sidecar.config.ConfigException;
 import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.ExchangeListener;
+import dev.netra.sidecar.http.HttpSettings;
+import dev.netra.sidecar.http.RequestIdEdits;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.proxy.Listener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -15,6 +18,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Entry point of {@code netra sidecar}: wiring only. */
@@ -50,7 +55,7 @@ public final class Main {
 
         long started = System.nanoTime();
         ProxyMetrics metrics = new ProxyMetrics(new PrometheusRegistry());
-        Listener listener = new Listener(config, metrics);
+        Listener listener = new Listener(config, metrics, httpSettings(config, metrics));
         AdminServer admin;
         try {
             admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
@@ -71,6 +76,21 @@ public final class Main {
         };
         Signal.handle(new Signal("TERM"), shutdown);
         Signal.handle(new Signal("INT"), shutdown);
+    }
+
+    /** The HTTP engine's wiring: edits, listeners, fallback counting. */
+    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("netra-timer").daemon().factory());
+        ExchangeListener log = e -> Logger.debug("{}", e);
+        ExchangeListener counter = metrics.exchangeCounter();
+        return new HttpSettings(config.httpMaxHeaderBytes(), config.detectTimeout(), timer,
+                new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue()),
+                e -> {
+                    counter.onExchange(e);
+                    log.onExchange(e);
+                },
+                metrics::httpFallback);
     }
 
     private static void shutdown(SidecarConfig config, Listener listener, AdminServer admin, Signal signal) {

@@ -19,6 +19,9 @@ public record SidecarConfig(
         int pprofPort,
         int prometheusPort,
         Set<Integer> httpPorts,
+        Set<Integer> opaquePorts,
+        Duration detectTimeout,
+        int httpMaxHeaderBytes,
         Duration tracingContextExpiration,
         Duration tracingContextCleanupInterval,
         List<String> tracingIgnoredPaths,
@@ -44,6 +47,8 @@ public record SidecarConfig(
 
     /** Jaeger client variables whose values are never printed. */
     private static final Set<String> SECRETS = Set.of("JAEGER_PASSWORD", "JAEGER_AUTH_TOKEN");
+    /** Server-speaks-first protocols (SMTP, MySQL, PostgreSQL, Redis, ...), as linkerd skips them. */
+    public static final Set<Integer> DEFAULT_OPAQUE_PORTS = Set.of(25, 587, 3306, 4444, 5432, 6379, 9300, 11211);
     private static final Set<String> SAMPLER_TYPES = Set.of("const", "probabilistic", "ratelimiting", "remote");
 
     /**
@@ -79,6 +84,9 @@ public record SidecarConfig(
                 LogLevel.parse("NETRA_LOGGER_LEVEL", env.string("NETRA_LOGGER_LEVEL", "info")),
                 port, pprofPort, prometheusPort,
                 env.ports("NETRA_HTTP_PORTS"),
+                environment.containsKey("NETRA_OPAQUE_PORTS") ? env.ports("NETRA_OPAQUE_PORTS") : DEFAULT_OPAQUE_PORTS,
+                Duration.ofMillis(env.integer("NETRA_DETECT_TIMEOUT_MILLISECONDS", 300, 1, 60_000)),
+                env.integer("NETRA_HTTP_MAX_HEADER_BYTES", 64 * 1024, 1024, 1 << 20),
                 env.millis("NETRA_TRACING_CONTEXT_EXPIRATION_MILLISECONDS", 5000),
                 env.millis("NETRA_TRACING_CONTEXT_CLEANUP_INTERVAL", 1000),
                 env.list("NETRA_HTTP_TRACING_IGNORED_PATHS"),
@@ -151,6 +159,9 @@ public record SidecarConfig(
         lines.add("NETRA_PPROF_PORT=" + pprofPort);
         lines.add("NETRA_PROMETHEUS_PORT=" + prometheusPort);
         lines.add("NETRA_HTTP_PORTS=" + httpPorts);
+        lines.add("NETRA_OPAQUE_PORTS=" + new java.util.TreeSet<>(opaquePorts));
+        lines.add("NETRA_DETECT_TIMEOUT_MILLISECONDS=" + detectTimeout.toMillis());
+        lines.add("NETRA_HTTP_MAX_HEADER_BYTES=" + httpMaxHeaderBytes);
         lines.add("NETRA_TRACING_CONTEXT_EXPIRATION_MILLISECONDS=" + tracingContextExpiration.toMillis());
         lines.add("NETRA_TRACING_CONTEXT_CLEANUP_INTERVAL=" + tracingContextCleanupInterval.toMillis());
         lines.add("NETRA_HTTP_TRACING_IGNORED_PATHS=" + tracingIgnoredPaths);

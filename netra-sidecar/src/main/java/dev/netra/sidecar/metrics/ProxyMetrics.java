@@ -1,5 +1,8 @@
 package dev.netra.sidecar.metrics;
 
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.ExchangeListener;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -15,15 +18,6 @@ import java.util.Map;
  * increments pre-bound data points (lock-free adders, no allocation).
  */
 public final class ProxyMetrics {
-
-    /** Direction of an intercepted connection, as a metric label. */
-    public enum Direction {
-        INBOUND, OUTBOUND;
-
-        public String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     /** Why an upstream connect failed, as a metric label. */
     public enum ConnectFailure {
@@ -53,6 +47,8 @@ public final class ProxyMetrics {
     private final Map<Direction, ConnectionMetrics> byDirection = new EnumMap<>(Direction.class);
     private final Map<Rejection, CounterDataPoint> rejections = new EnumMap<>(Rejection.class);
     private final CounterDataPoint limitHits;
+    private final Counter httpFallbacks;
+    private final Map<Direction, Map<Exchange.End, CounterDataPoint>> exchanges = new EnumMap<>(Direction.class);
 
     public ProxyMetrics(PrometheusRegistry registry) {
         this.registry = registry;
@@ -87,6 +83,32 @@ public final class ProxyMetrics {
             rejections.put(r, rejected.labelValues(r.label()));
         }
         limitHits = limit.labelValues();
+        httpFallbacks = Counter.builder().name("netra_http_fallbacks_total")
+                .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
+                .labelNames("direction", "reason").register(registry);
+        Counter ex = Counter.builder().name("netra_http_exchanges_total")
+                .help("HTTP exchanges seen, by how they ended").labelNames("direction", "end").register(registry);
+        for (Direction d : Direction.values()) {
+            Map<Exchange.End, CounterDataPoint> byEnd = new EnumMap<>(Exchange.End.class);
+            for (Exchange.End end : Exchange.End.values()) {
+                byEnd.put(end, ex.labelValues(d.label(), end.name().toLowerCase(Locale.ROOT)));
+            }
+            exchanges.put(d, byEnd);
+        }
+    }
+
+    /** Counts a switch from HTTP to raw forwarding; reasons are the parser's fixed messages. */
+    public void httpFallback(Direction direction, String reason) {
+        httpFallbacks.labelValues(direction.label(), reason).inc();
+    }
+
+    /** Counts every finished exchange. */
+    public ExchangeListener exchangeCounter() {
+        return e -> exchanges.get(e.direction()).get(e.end()).inc();
+    }
+
+    public long exchangeCount(Direction direction, Exchange.End end) {
+        return exchanges.get(direction).get(end).getLongValue();
     }
 
     public PrometheusRegistry registry() {

@@ -2,8 +2,12 @@ package dev.netra.sidecar.proxy;
 
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
-import dev.netra.sidecar.metrics.ProxyMetrics.Direction;
+import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.Forwarder;
+import dev.netra.sidecar.http.HttpPolicy;
+import dev.netra.sidecar.http.HttpSession;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import org.tinylog.Logger;
 
@@ -21,6 +25,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One intercepted connection, run on its own virtual thread: find where the client was going,
@@ -31,6 +36,8 @@ final class Connection implements Runnable {
     private final SocketChannel client;
     private final ProxyContext ctx;
     private final AtomicBoolean aborted = new AtomicBoolean();
+    /** Which side ended first: how exchanges still open when the connection closes ended. */
+    private final AtomicReference<Exchange.End> firstEnd = new AtomicReference<>();
     private volatile SocketChannel upstream;
 
     Connection(long id, SocketChannel client, ProxyContext ctx) {
@@ -48,6 +55,7 @@ final class Connection implements Runnable {
         ConnectionMetrics m = null;
         ByteBuffer toUpstream = null;
         ByteBuffer toClient = null;
+        HttpSession http = null;
         try {
             InetSocketAddress peer = (InetSocketAddress) client.getRemoteAddress();
             InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
@@ -76,13 +84,22 @@ final class Connection implements Runnable {
                 return;
             }
             client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            HttpPolicy.Mode mode = ctx.httpPolicy().modeFor(target.getPort());
+            Forwarder requests = Forwarder.opaque(up);
+            Forwarder responses = Forwarder.opaque(client);
+            if (mode != HttpPolicy.Mode.OPAQUE) {
+                http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.DETECT);
+                requests = http.requests(up);
+                responses = http.responses(client);
+            }
             toUpstream = ctx.buffers().acquire();
             toClient = ctx.buffers().acquire();
             ByteBuffer back = toClient;
             ConnectionMetrics cm = m;
+            Forwarder reverseForwarder = responses;
             Thread reverse = Thread.ofVirtual().name("netra-conn-" + id + "-rev")
-                    .start(() -> pump(up, client, back, cm.bytesToClient()));
-            pump(client, up, toUpstream, m.bytesToUpstream());
+                    .start(() -> pump(up, client, reverseForwarder, back, cm.bytesToClient(), Exchange.End.UPSTREAM_GONE));
+            pump(client, up, requests, toUpstream, m.bytesToUpstream(), Exchange.End.CLIENT_GONE);
             reverse.join();
         } catch (InterruptedException e) {
             abort("interrupted");
@@ -94,6 +111,10 @@ final class Connection implements Runnable {
             Logger.error(e, "conn={} failed: bug", id);
             abort("bug");
         } finally {
+            if (http != null) {
+                http.close(aborted.get() && firstEnd.get() == null ? Exchange.End.ABORTED
+                        : firstEnd.get() == null ? Exchange.End.CLIENT_GONE : firstEnd.get());
+            }
             close(client);
             close(upstream);
             ctx.buffers().release(toUpstream);
@@ -139,22 +160,26 @@ final class Connection implements Runnable {
         }
     }
 
-    /** One direction: blocking reads into a reused buffer, written fully before the next read. */
-    private void pump(SocketChannel from, SocketChannel to, ByteBuffer buffer, CounterDataPoint bytes) {
+    /**
+     * One direction: blocking reads into a reused buffer, each passed to the forwarder (which
+     * writes it, raw or framed) before the next read.
+     */
+    private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer buffer,
+                      CounterDataPoint bytes, Exchange.End endedBy) {
         try {
-            while (from.read(buffer.clear()) >= 0) {
-                buffer.flip();
-                int n = buffer.remaining();
-                while (buffer.hasRemaining()) {
-                    to.write(buffer);
-                }
+            int n;
+            while ((n = from.read(buffer.clear())) >= 0) {
+                forwarder.forward(buffer.flip());
                 bytes.inc(n);
             }
+            firstEnd.compareAndSet(null, endedBy);
+            forwarder.endOfStream();
             // Half-close: this direction ended; the other keeps flowing until it ends too.
             to.shutdownOutput();
         } catch (ClosedChannelException e) {
             // closed by abort() on the other pump; it has logged why
         } catch (IOException e) {
+            firstEnd.compareAndSet(null, endedBy);
             if (!aborted.get()) {
                 Logger.debug("conn={} {} -> {} ended by a peer: {}; resetting the other side",
                         id, side(from), side(to), e.getMessage());

@@ -1,6 +1,8 @@
 package dev.netra.sidecar.proxy;
 
 import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.HttpPolicy;
+import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import org.tinylog.Logger;
 
@@ -26,19 +28,23 @@ public final class Listener implements ProxyContext, AutoCloseable {
     private final ProxyMetrics metrics;
     private final BufferPool buffers;
     private final OriginalDestinations destinations;
+    private final HttpPolicy httpPolicy;
+    private final HttpSettings http;
     private final Semaphore permits;
     private final Map<Long, Connection> open = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile ServerSocketChannel server;
     private volatile boolean accepting;
 
-    public Listener(SidecarConfig config, ProxyMetrics metrics) {
-        this(config, metrics, OriginalDestinations.KERNEL);
+    public Listener(SidecarConfig config, ProxyMetrics metrics, HttpSettings http) {
+        this(config, metrics, OriginalDestinations.KERNEL, http);
     }
 
-    Listener(SidecarConfig config, ProxyMetrics metrics, OriginalDestinations destinations) {
+    Listener(SidecarConfig config, ProxyMetrics metrics, OriginalDestinations destinations, HttpSettings http) {
         this.config = config;
         this.destinations = destinations;
+        this.http = http;
+        this.httpPolicy = new HttpPolicy(config);
         this.metrics = metrics;
         this.permits = new Semaphore(config.maxConnections());
         // Two buffers per connection; keep enough for a busy moment, not for the worst case.
@@ -155,6 +161,16 @@ public final class Listener implements ProxyContext, AutoCloseable {
     @Override
     public OriginalDestinations destinations() {
         return destinations;
+    }
+
+    @Override
+    public HttpPolicy httpPolicy() {
+        return httpPolicy;
+    }
+
+    @Override
+    public HttpSettings http() {
+        return http;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.netra.sidecar.proxy;
 
 import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.HttpPolicy;
+import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 
 /** What every connection shares: config, metrics, buffers, and the listener's bookkeeping. */
@@ -12,6 +14,10 @@ interface ProxyContext {
     BufferPool buffers();
 
     OriginalDestinations destinations();
+
+    HttpPolicy httpPolicy();
+
+    HttpSettings http();
 
     /** Called exactly once by each connection when it has released everything. */
     void finished(Connection connection);

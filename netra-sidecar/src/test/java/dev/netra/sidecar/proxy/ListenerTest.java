@@ -3,7 +3,7 @@ package dev.netra.sidecar.proxy;
 import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
-import dev.netra.sidecar.metrics.ProxyMetrics.Direction;
+import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +55,8 @@ class ListenerTest {
 
     private InetSocketAddress startProxy(Map<String, String> env) throws IOException {
         SidecarConfig config = SidecarConfig.from(env, List.of("--service-name", "test"));
-        listener = new Listener(config, metrics, ch -> Optional.ofNullable(target.get()));
+        listener = new Listener(config, metrics, ch -> Optional.ofNullable(target.get()),
+                dev.netra.sidecar.Main.httpSettings(config, metrics));
         listener.start(new InetSocketAddress(LOOPBACK, 0));
         return new InetSocketAddress(LOOPBACK, ((InetSocketAddress) listener.localAddress()).getPort());
     }
@@ -116,6 +117,32 @@ class ListenerTest {
         assertEquals(payload.length, inbound.bytesToUpstream().getLongValue());
         assertEquals(payload.length, inbound.bytesToClient().getLongValue());
         assertEquals(0, inbound.active().get());
+    }
+
+    @Test
+    void httpIsDetectedFramedAndEditedOnTheWayThrough() throws Exception {
+        AtomicReference<String> seen = new AtomicReference<>();
+        target.set(startUpstream(InetAddress.getByName("127.0.0.2"), s -> {
+            byte[] buf = new byte[4096];
+            int n = s.getInputStream().read(buf);
+            seen.set(new String(buf, 0, n));
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes());
+            s.getInputStream().read();
+        }));
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.getOutputStream().write("GET /x HTTP/1.1\r\nHost: svc\r\n\r\n".getBytes());
+            byte[] buf = new byte[4096];
+            int n = 0;
+            while (n < 40) {
+                n += s.getInputStream().read(buf, n, buf.length - n);
+            }
+            assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", new String(buf, 0, n));
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertTrue(seen.get().matches("GET /x HTTP/1.1\r\nHost: svc\r\nX-Request-Id: [-0-9a-f]{36}\r\nX-Source: netra\r\n\r\n"),
+                seen.get());
+        assertEquals(1, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
     }
 
     @Test

@@ -1,0 +1,223 @@
+package dev.netra.sidecar.http;
+
+import dev.netra.sidecar.Direction;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One HTTP request and its response as they passed through: what tracing, metrics and statsd
+ * consume. Written by the two copy loops (request fields by one, response fields by the other,
+ * handed over through the session's queue), read by listeners once it has {@link #end()}ed.
+ */
+public final class Exchange {
+    /** How an exchange ended. */
+    public enum End {
+        /** The full response went back to the client. */
+        COMPLETE,
+        /** The client closed or reset the connection before the response ended. */
+        CLIENT_GONE,
+        /** The upstream closed or reset the connection before the response ended. */
+        UPSTREAM_GONE,
+        /** The connection stopped being parsed (see netra_http_fallbacks_total). */
+        FALLBACK,
+        /** The connection was reset by netra (shutdown grace period over). */
+        ABORTED
+    }
+
+    private final Direction direction;
+    private final InetSocketAddress client;
+    private final InetSocketAddress destination;
+    private final byte[] requestHead;
+    private final String method;
+    private final String target;
+    private final String host;
+    private final String version;
+    private String requestId;
+    private final boolean headRequest;
+    private final boolean connectRequest;
+    private final boolean upgradeRequest;
+    private long requestBodyBytes;
+    private byte[] responseHead;
+    private int status;
+    private long responseBodyBytes;
+    private final long requestHeadNanos;
+    private long requestEndNanos;
+    private long responseHeadNanos;
+    private long responseEndNanos;
+    private volatile End end;
+
+    Exchange(Direction direction, InetSocketAddress client, InetSocketAddress destination, HttpHead head, long now) {
+        this.direction = direction;
+        this.client = client;
+        this.destination = destination;
+        this.requestHead = java.util.Arrays.copyOf(head.bytes(), head.length());
+        this.method = head.method();
+        this.target = head.target();
+        this.host = head.host();
+        this.version = head.version();
+        this.headRequest = head.methodIs(Http.HEAD);
+        this.connectRequest = head.methodIs(Http.CONNECT);
+        this.upgradeRequest = head.hasUpgrade();
+        this.requestHeadNanos = now;
+    }
+
+    void requestId(String id) {
+        this.requestId = id;
+    }
+
+    void requestEnded(long bodyBytes, long now) {
+        this.requestBodyBytes = bodyBytes;
+        this.requestEndNanos = now;
+    }
+
+    void responseHead(HttpHead head, long now) {
+        this.responseHead = java.util.Arrays.copyOf(head.bytes(), head.length());
+        this.status = head.status();
+        this.responseHeadNanos = now;
+    }
+
+    void responseEnded(long bodyBytes, long now) {
+        this.responseBodyBytes = bodyBytes;
+        this.responseEndNanos = now;
+    }
+
+    void end(End how) {
+        this.end = how;
+    }
+
+    boolean isHeadRequest() {
+        return headRequest;
+    }
+
+    boolean isConnect() {
+        return connectRequest;
+    }
+
+    boolean isUpgrade() {
+        return upgradeRequest;
+    }
+
+    public Direction direction() {
+        return direction;
+    }
+
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    public InetSocketAddress destination() {
+        return destination;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    /** Path and query as sent. */
+    public String target() {
+        return target;
+    }
+
+    /** The path of the target, without the query (origin form) or scheme and authority (absolute form). */
+    public String path() {
+        String t = target;
+        if (t.startsWith("http://") || t.startsWith("https://")) {
+            int slash = t.indexOf('/', t.indexOf("//") + 2);
+            t = slash < 0 ? "/" : t.substring(slash);
+        }
+        int q = t.indexOf('?');
+        return q < 0 ? t : t.substring(0, q);
+    }
+
+    /** The query without '?', or null. */
+    public String query() {
+        int q = target.indexOf('?');
+        return q < 0 ? null : target.substring(q + 1);
+    }
+
+    /** The Host header, or null. */
+    public String host() {
+        return host;
+    }
+
+    /** "1.1" or "1.0". */
+    public String version() {
+        return version;
+    }
+
+    /** The request-id header's value (as received, or as netra added it). */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The request head as received (before netra's edits), read-only by contract. */
+    public byte[] requestHead() {
+        return requestHead;
+    }
+
+    /** The final response head as received, or null when there was none. */
+    public byte[] responseHead() {
+        return responseHead;
+    }
+
+    /** First value of a request header, case-insensitive, or null. */
+    public String requestHeader(String name) {
+        return header(requestHead, name);
+    }
+
+    /** First value of a response header, case-insensitive, or null. */
+    public String responseHeader(String name) {
+        return responseHead == null ? null : header(responseHead, name);
+    }
+
+    /** The status of the final response, 0 when there was none. */
+    public int status() {
+        return status;
+    }
+
+    public long requestBodyBytes() {
+        return requestBodyBytes;
+    }
+
+    public long responseBodyBytes() {
+        return responseBodyBytes;
+    }
+
+    public long requestHeadNanos() {
+        return requestHeadNanos;
+    }
+
+    public long requestEndNanos() {
+        return requestEndNanos;
+    }
+
+    public long responseHeadNanos() {
+        return responseHeadNanos;
+    }
+
+    public long responseEndNanos() {
+        return responseEndNanos;
+    }
+
+    public End end() {
+        return end;
+    }
+
+    private static String header(byte[] head, String name) {
+        HttpHead h = new HttpHead();
+        if (h.parse(head, head.length, head.length > 4 && !startsWithHttp(head)) != null) {
+            return null;
+        }
+        return h.value(name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static boolean startsWithHttp(byte[] head) {
+        return head[0] == 'H' && head[1] == 'T' && head[2] == 'T' && head[3] == 'P' && head[4] == '/';
+    }
+
+    @Override
+    public String toString() {
+        return direction.label() + " " + method + " " + target + " -> " + status + " (" + end + ")";
+    }
+}

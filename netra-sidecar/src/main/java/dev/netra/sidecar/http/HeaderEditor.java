@@ -1,0 +1,105 @@
+package dev.netra.sidecar.http;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Collects header edits for one message and writes the edited head: the original bytes, minus
+ * the lines of replaced headers, plus the new lines just before the empty line. Everything else
+ * (case, order, spacing, line ends of other headers) stays byte for byte. Reused per direction.
+ */
+public final class HeaderEditor {
+    private static final int MAX_EDITS = 16;
+
+    private final byte[][] names = new byte[MAX_EDITS][];
+    private final String[] displayNames = new String[MAX_EDITS];
+    private final String[] values = new String[MAX_EDITS];
+    private int count;
+    private byte[] out = new byte[0];
+
+    void reset() {
+        for (int i = 0; i < count; i++) {
+            values[i] = null;
+        }
+        count = 0;
+    }
+
+    /** Replaces every header named {@code name} (case-insensitive) with one line {@code name: value}. */
+    public void set(HeaderName name, String value) {
+        for (int i = 0; i < count; i++) {
+            if (names[i] == name.lower()) {
+                values[i] = value;
+                return;
+            }
+        }
+        if (count == MAX_EDITS) {
+            throw new IllegalStateException("more than " + MAX_EDITS + " header edits");
+        }
+        names[count] = name.lower();
+        displayNames[count] = name.display();
+        values[count++] = value;
+    }
+
+    boolean isEmpty() {
+        return count == 0;
+    }
+
+    /** The edited head, ready to write (position 0, limit its length). */
+    ByteBuffer apply(HttpHead head) {
+        int need = head.length();
+        for (int i = 0; i < count; i++) {
+            need += displayNames[i].length() + values[i].length() + 4;
+        }
+        if (out.length < need) {
+            out = new byte[Math.max(need, 1024)];
+        }
+        byte[] src = head.bytes();
+        int w = 0;
+        int copied = 0;
+        for (int h = 0; h < head.headerCount(); h++) {
+            if (replaced(head, h)) {
+                int s = head.lineStart(h);
+                System.arraycopy(src, copied, out, w, s - copied);
+                w += s - copied;
+                copied = head.lineEndWithBreak(h);
+            }
+        }
+        int end = head.endOfHeaders();
+        System.arraycopy(src, copied, out, w, end - copied);
+        w += end - copied;
+        for (int i = 0; i < count; i++) {
+            w = ascii(displayNames[i], w);
+            out[w++] = ':';
+            out[w++] = ' ';
+            w = ascii(values[i], w);
+            out[w++] = '\r';
+            out[w++] = '\n';
+        }
+        System.arraycopy(src, end, out, w, head.length() - end);
+        w += head.length() - end;
+        return ByteBuffer.wrap(out, 0, w);
+    }
+
+    private boolean replaced(HttpHead head, int h) {
+        for (int i = 0; i < count; i++) {
+            if (head.nameIs(h, names[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int ascii(String s, int w) {
+        for (int k = 0; k < s.length(); k++) {
+            out[w++] = (byte) s.charAt(k);
+        }
+        return w;
+    }
+
+    /** A header name as written and as compared (lower case), built once at start-up. */
+    public record HeaderName(String display, byte[] lower) {
+        public static HeaderName of(String name) {
+            return new HeaderName(name, name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.netra.sidecar.http;
+
+import dev.netra.sidecar.Direction;
+import org.tinylog.Logger;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayDeque;
+
+/**
+ * The HTTP state one intercepted connection shares between its two copy loops: the protocol
+ * decision, the requests waiting for their responses (FIFO, so pipelining pairs up), and the
+ * verdict on an Upgrade or CONNECT.
+ */
+public final class HttpSession {
+    /** Requests in flight on one connection at most; a deeper pipeline goes opaque. */
+    static final int MAX_PIPELINE = 128;
+
+    enum Protocol { DETECT, HTTP, OPAQUE }
+
+    enum Verdict { NONE, TUNNEL, REFUSED }
+
+    final long id;
+    final Direction direction;
+    final InetSocketAddress client;
+    final InetSocketAddress destination;
+    final HttpSettings settings;
+    private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
+    private Exchange responding;
+    private Protocol protocol;
+    private volatile Verdict verdict = Verdict.NONE;
+    private String fallbackReason;
+
+    /**
+     * @param detect true to tell HTTP from not by the first bytes; false when the port is known
+     *               to be HTTP (NETRA_HTTP_PORTS)
+     */
+    public HttpSession(long id, Direction direction, InetSocketAddress client, InetSocketAddress destination,
+                       HttpSettings settings, boolean detect) {
+        this.id = id;
+        this.direction = direction;
+        this.client = client;
+        this.destination = destination;
+        this.settings = settings;
+        this.protocol = detect ? Protocol.DETECT : Protocol.HTTP;
+    }
+
+    /** The framer of the client-to-upstream direction. */
+    public Forwarder requests(WritableByteChannel upstream) {
+        return new RequestFramer(this, upstream);
+    }
+
+    /** The framer of the upstream-to-client direction. */
+    public Forwarder responses(WritableByteChannel client) {
+        return new ResponseFramer(this, client);
+    }
+
+    synchronized Protocol protocol() {
+        return protocol;
+    }
+
+    /** Settles DETECT; returns the protocol in force afterwards (the other side may have settled it first). */
+    synchronized Protocol decide(Protocol p) {
+        if (protocol == Protocol.DETECT) {
+            protocol = p;
+        }
+        return protocol;
+    }
+
+    /** From now on both directions forward raw bytes. Counted once per connection. */
+    synchronized void fallback(Direction side, String reason) {
+        if (protocol == Protocol.HTTP && fallbackReason == null) {
+            fallbackReason = reason;
+            settings.fallbacks().count(direction, reason);
+            Logger.warn("conn={} {} HTTP not parsed from here on ({} side: {}); forwarding raw bytes",
+                    id, direction.label(), side == Direction.INBOUND ? "request" : "response", reason);
+        }
+        protocol = Protocol.OPAQUE;
+    }
+
+    synchronized boolean enqueue(Exchange e) {
+        if (pending.size() >= MAX_PIPELINE) {
+            return false;
+        }
+        pending.addLast(e);
+        return true;
+    }
+
+    synchronized Exchange peek() {
+        return pending.peekFirst();
+    }
+
+    /** The oldest request gets its final response now. */
+    synchronized Exchange startResponse() {
+        responding = pending.pollFirst();
+        return responding;
+    }
+
+    void complete(Exchange e) {
+        synchronized (this) {
+            if (responding == e) {
+                responding = null;
+            }
+        }
+        finish(e, Exchange.End.COMPLETE);
+    }
+
+    Verdict verdict() {
+        return verdict;
+    }
+
+    void verdict(Verdict v) {
+        verdict = v;
+    }
+
+    /**
+     * The connection is over: every exchange still open ends the way given (or as a fallback
+     * when the connection stopped being parsed) and is reported.
+     */
+    public void close(Exchange.End how) {
+        Exchange[] open;
+        Exchange.End end;
+        synchronized (this) {
+            end = fallbackReason != null ? Exchange.End.FALLBACK : how;
+            int n = pending.size() + (responding != null ? 1 : 0);
+            open = new Exchange[n];
+            int i = 0;
+            if (responding != null) {
+                open[i++] = responding;
+                responding = null;
+            }
+            while (!pending.isEmpty()) {
+                open[i++] = pending.pollFirst();
+            }
+        }
+        for (Exchange e : open) {
+            finish(e, end);
+        }
+    }
+
+    private void finish(Exchange e, Exchange.End how) {
+        if (e.end() != null) {
+            return;
+        }
+        e.end(how);
+        try {
+            settings.listener().onExchange(e);
+        } catch (RuntimeException bug) {
+            Logger.error(bug, "conn={} exchange listener failed", id);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.netra.sidecar.http;
+
+import dev.netra.sidecar.Direction;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * What both directions' framers share: the head being collected, the body being framed, and
+ * the rule that every byte read is written, raw once the connection went opaque.
+ */
+abstract class MessageFramer implements Forwarder {
+    enum State { DETECT, IDLE, HEAD, BODY, AWAIT_VERDICT, RAW }
+
+    final HttpSession session;
+    final WritableByteChannel out;
+    final HeadReader reader;
+    final HttpHead head = new HttpHead();
+    final BodyFramer body = new BodyFramer();
+    State state = State.IDLE;
+    /** A reusable view of the held head bytes, created once the head array exists. */
+    private ByteBuffer heldView;
+
+    MessageFramer(HttpSession session, WritableByteChannel out) {
+        this.session = session;
+        this.out = out;
+        this.reader = new HeadReader(session.settings.maxHeaderBytes());
+    }
+
+    /** Which side this framer reads: INBOUND for requests (client side), OUTBOUND for responses. */
+    abstract Direction side();
+
+    /** Handles a complete head held in {@link #reader}; may switch to RAW. */
+    abstract void onHead() throws IOException;
+
+    /** The body that started in {@link #onHead} has ended. */
+    abstract void onBodyEnd();
+
+    /** Processes {@code in} in the states both directions have. */
+    final void step(ByteBuffer in) throws IOException {
+        switch (state) {
+            case RAW -> Forwarder.writeFully(out, in);
+            case IDLE -> {
+                // Empty lines between messages are tolerated (RFC 9112 section 2.2) and passed on.
+                int start = in.position();
+                while (in.hasRemaining() && (in.get(in.position()) == '\r' || in.get(in.position()) == '\n')) {
+                    in.get();
+                }
+                writeSlice(in, start, in.position());
+                if (in.hasRemaining()) {
+                    state = State.HEAD;
+                }
+            }
+            case HEAD -> {
+                switch (reader.consume(in)) {
+                    case NEED_MORE -> { }
+                    case TOO_LARGE -> fallback("header block too large", in);
+                    case COMPLETE -> onHead();
+                }
+            }
+            case BODY -> {
+                int start = in.position();
+                body.advance(in);
+                if (body.error() != null) {
+                    in.position(start);
+                    fallback(body.error(), in);
+                    return;
+                }
+                writeSlice(in, start, in.position());
+                if (body.done()) {
+                    onBodyEnd();
+                }
+            }
+            default -> throw new IllegalStateException(state.name());
+        }
+    }
+
+    /** Goes opaque: what is held is written first, then the rest of {@code in}. */
+    final void fallback(String reason, ByteBuffer in) throws IOException {
+        session.fallback(side(), reason);
+        toRaw(in);
+    }
+
+    final void toRaw(ByteBuffer in) throws IOException {
+        flushHeld();
+        state = State.RAW;
+        Forwarder.writeFully(out, in);
+    }
+
+    /** Writes the head bytes collected but not yet forwarded. */
+    final void flushHeld() throws IOException {
+        if (reader.length() > 0) {
+            Forwarder.writeFully(out, held());
+            reader.reset();
+        }
+    }
+
+    /** The held head bytes, as they arrived. */
+    final ByteBuffer held() {
+        if (heldView == null || heldView.array() != reader.bytes()) {
+            heldView = ByteBuffer.wrap(reader.bytes());
+        }
+        return heldView.limit(reader.length()).position(0);
+    }
+
+    /** Writes {@code in[from..to)} without disturbing the caller's position. */
+    final void writeSlice(ByteBuffer in, int from, int to) throws IOException {
+        if (from == to) {
+            return;
+        }
+        int position = in.position();
+        int limit = in.limit();
+        in.limit(to).position(from);
+        Forwarder.writeFully(out, in);
+        in.limit(limit).position(position);
+    }
+
+    static BodyFramer.Mode lengthMode(long contentLength) {
+        return contentLength > 0 ? BodyFramer.Mode.LENGTH : BodyFramer.Mode.NONE;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.netra.sidecar.http;
+
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.http.HttpSession.Protocol;
+import dev.netra.sidecar.http.HttpSession.Verdict;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * The upstream-to-client direction: frames responses, pairs each final response with the
+ * oldest open request, and turns the connection into a tunnel after 101 or a 2xx to CONNECT.
+ */
+final class ResponseFramer extends MessageFramer {
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+
+    private Exchange current;
+
+    ResponseFramer(HttpSession session, WritableByteChannel out) {
+        super(session, out);
+    }
+
+    @Override
+    Direction side() {
+        return Direction.OUTBOUND;
+    }
+
+    @Override
+    public void forward(ByteBuffer in) throws IOException {
+        while (in.hasRemaining()) {
+            if (state != State.RAW) {
+                // An upstream that speaks before the client is not HTTP.
+                Protocol p = session.decide(Protocol.OPAQUE);
+                if (p == Protocol.OPAQUE) {
+                    toRaw(in);
+                    return;
+                }
+            }
+            step(in);
+        }
+    }
+
+    @Override
+    public void endOfStream() throws IOException {
+        if (state == State.BODY && current != null && !body.done()) {
+            // a close-delimited body ends here; any other body was cut short
+            if (bodyUntilClose) {
+                onBodyEnd();
+            }
+        }
+        flushHeld();
+    }
+
+    private boolean bodyUntilClose;
+
+    @Override
+    void onHead() throws IOException {
+        String error = head.parse(reader.bytes(), reader.length(), false);
+        if (error != null) {
+            fallback(error, NOTHING);
+            return;
+        }
+        Exchange e = session.peek();
+        if (e == null) {
+            fallback("response without a request", NOTHING);
+            return;
+        }
+        int status = head.status();
+        if (status < 200) {
+            if (status == 101) {
+                if (!e.isUpgrade()) {
+                    fallback("101 without an upgrade request", NOTHING);
+                    return;
+                }
+                tunnel(session.startResponse());
+                return;
+            }
+            // interim (100 Continue, 103 Early Hints): the final response is still to come
+            Forwarder.writeFully(out, held());
+            reader.reset();
+            state = State.IDLE;
+            return;
+        }
+        e = session.startResponse();
+        if (e.isConnect() && status < 300) {
+            tunnel(e);
+            return;
+        }
+        if (e.isUpgrade() || e.isConnect()) {
+            session.verdict(Verdict.REFUSED);
+        }
+        BodyFramer.Mode mode;
+        long cl = 0;
+        if (e.isHeadRequest() || status == 204 || status == 304) {
+            mode = BodyFramer.Mode.NONE;
+        } else {
+            int te = head.transferEncoding();
+            cl = head.contentLength();
+            if (te > 0) {
+                mode = BodyFramer.Mode.CHUNKED;
+            } else if (te < 0) {
+                mode = BodyFramer.Mode.UNTIL_CLOSE;
+            } else if (cl == -2) {
+                fallback("bad content-length", NOTHING);
+                return;
+            } else {
+                mode = cl >= 0 ? lengthMode(cl) : BodyFramer.Mode.UNTIL_CLOSE;
+            }
+        }
+        e.responseHead(head, System.nanoTime());
+        Forwarder.writeFully(out, held());
+        reader.reset();
+        current = e;
+        bodyUntilClose = mode == BodyFramer.Mode.UNTIL_CLOSE;
+        body.start(mode, Math.max(cl, 0));
+        state = State.BODY;
+        if (body.done()) {
+            onBodyEnd();
+        }
+    }
+
+    private void tunnel(Exchange e) throws IOException {
+        long now = System.nanoTime();
+        e.responseHead(head, now);
+        e.responseEnded(0, now);
+        Forwarder.writeFully(out, held());
+        reader.reset();
+        session.verdict(Verdict.TUNNEL);
+        session.complete(e);
+        state = State.RAW;
+    }
+
+    @Override
+    void onBodyEnd() {
+        current.responseEnded(body.bodyBytes(), System.nanoTime());
+        session.complete(current);
+        current = null;
+        state = State.IDLE;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.netra.sidecar.http;
+
+import dev.netra.sidecar.Direction;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** Drives the two framers of one session with chosen splits and records what they write. */
+final class Harness {
+    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().factory());
+
+    final List<Exchange> exchanges = new ArrayList<>();
+    final List<String> fallbacks = new ArrayList<>();
+    final ByteArrayOutputStream toUpstream = new ByteArrayOutputStream();
+    final ByteArrayOutputStream toClient = new ByteArrayOutputStream();
+    final HttpSession session;
+    final Forwarder requests;
+    final Forwarder responses;
+
+    Harness(Direction direction, HeaderEdits edits, boolean detect) {
+        this(direction, edits, detect, 64 * 1024);
+    }
+
+    Harness(Direction direction, HeaderEdits edits, boolean detect, int maxHeaderBytes) {
+        HttpSettings settings = new HttpSettings(maxHeaderBytes, Duration.ofSeconds(5), TIMER, edits,
+                exchanges::add, (d, reason) -> fallbacks.add(reason));
+        session = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
+                new InetSocketAddress("10.0.0.2", 80), settings, detect);
+        requests = session.requests(channel(toUpstream));
+        responses = session.responses(channel(toClient));
+    }
+
+    /** No edits: the framers must then be the identity on the bytes. */
+    static Harness transparent() {
+        return new Harness(Direction.INBOUND, (h, e, ed) -> { }, true);
+    }
+
+    void client(byte[] bytes, int... splits) throws IOException {
+        feed(requests, bytes, splits);
+    }
+
+    void server(byte[] bytes, int... splits) throws IOException {
+        feed(responses, bytes, splits);
+    }
+
+    void clientBytewise(byte[] bytes) throws IOException {
+        for (byte b : bytes) {
+            requests.forward(ByteBuffer.allocateDirect(1).put(b).flip());
+        }
+    }
+
+    void serverBytewise(byte[] bytes) throws IOException {
+        for (byte b : bytes) {
+            responses.forward(ByteBuffer.allocateDirect(1).put(b).flip());
+        }
+    }
+
+    void endOfStreams() throws IOException {
+        requests.endOfStream();
+        responses.endOfStream();
+    }
+
+    private static void feed(Forwarder f, byte[] bytes, int... splits) throws IOException {
+        int from = 0;
+        for (int split : splits) {
+            f.forward(direct(bytes, from, split));
+            from = split;
+        }
+        f.forward(direct(bytes, from, bytes.length));
+    }
+
+    private static ByteBuffer direct(byte[] bytes, int from, int to) {
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(1, to - from));
+        b.put(bytes, from, to - from).flip();
+        return b;
+    }
+
+    private static WritableByteChannel channel(ByteArrayOutputStream sink) {
+        return new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                byte[] b = new byte[n];
+                src.get(b);
+                sink.write(b, 0, n);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    static String str(ByteArrayOutputStream b) {
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+}
