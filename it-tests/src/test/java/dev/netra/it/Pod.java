@@ -66,7 +66,13 @@ final class Pod implements AutoCloseable {
     }
 
     private static GenericContainer<?> app(Network network, String name, String... servers) {
-        List<String> cmd = new ArrayList<>(List.of("serve"));
+        List<String> cmd = new ArrayList<>();
+        if (servers.length == 1 && servers[0].startsWith("corpus-server:")) {
+            cmd.addAll(List.of("corpus-server", servers[0].substring(14)));
+            servers = new String[0];
+        } else {
+            cmd.add("serve");
+        }
         cmd.addAll(List.of(servers));
         return new GenericContainer<>(DockerImageName.parse("netra-testapp:" + TAG))
                 .withNetwork(network)

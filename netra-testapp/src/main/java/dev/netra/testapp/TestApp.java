@@ -33,6 +33,8 @@ public final class TestApp {
                   reset:PORT                      read once, then reset the connection
               echo-client HOST PORT BYTES [CONNS] send BYTES per connection while reading the echo; verify it
               hash-client HOST PORT BYTES REPLY   send, half-close, verify the hash and the REPLY bytes after it
+              corpus-server PORT_BASE             for each corpus case i on PORT_BASE+i: read to EOF, log it, answer
+              corpus-client HOST PORT_BASE        play every corpus case; print what came back (base64)
               probe HOST PORT                     connect and report: DATA, EOF, RESET or REFUSED, with ms
               http-get HOST PORT PATH             print the body of a plain HTTP/1.0 GET
             """;
@@ -68,6 +70,17 @@ public final class TestApp {
             case "hash-client" -> exit(hashClient(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]),
                     Long.parseLong(args[4])));
             case "probe" -> probe(args[1], Integer.parseInt(args[2]));
+            case "corpus-server" -> {
+                List<Corpus> cases = Corpus.cases();
+                int base = Integer.parseInt(args[1]);
+                for (int i = 0; i < cases.size(); i++) {
+                    Corpus c = cases.get(i);
+                    serve(base + i, s -> corpusServe(s, c));
+                }
+                System.out.println("serving");
+                Thread.currentThread().join();
+            }
+            case "corpus-client" -> corpusClient(args[1], Integer.parseInt(args[2]));
             case "http-get" -> httpGet(args[1], Integer.parseInt(args[2]), args[3]);
             default -> {
                 System.err.print(USAGE);
@@ -129,6 +142,39 @@ public final class TestApp {
         out.write((HexFormat.of().formatHex(sha.digest()) + " " + count + "\n").getBytes(StandardCharsets.US_ASCII));
         writeRandom(out, replyBytes, 7);
         out.flush();
+    }
+
+    private static void corpusServe(Socket s, Corpus c) throws IOException {
+        byte[] got = s.getInputStream().readAllBytes();
+        System.out.println("RECEIVED " + c.name() + " " + java.util.Base64.getEncoder().encodeToString(got));
+        s.getOutputStream().write(c.server());
+        s.shutdownOutput();
+    }
+
+    /** Sends each case's client bytes, half-closes, and prints everything the server sent back. */
+    private static void corpusClient(String host, int base) throws IOException {
+        List<Corpus> cases = Corpus.cases();
+        for (int i = 0; i < cases.size(); i++) {
+            Corpus c = cases.get(i);
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, base + i), 10_000);
+                s.setSoTimeout(20_000);
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        s.getOutputStream().write(c.client());
+                        s.shutdownOutput();
+                    } catch (IOException e) {
+                        System.out.println("write failed " + c.name() + ": " + e);
+                    }
+                });
+                byte[] got = s.getInputStream().readAllBytes();
+                writer.join();
+                System.out.println("GOT " + c.name() + " " + java.util.Base64.getEncoder().encodeToString(got));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static void readThenReset(Socket s) throws IOException {
