@@ -3,6 +3,7 @@ package dev.netra.sidecar.http;
 import dev.netra.sidecar.Direction;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,6 +30,7 @@ public final class Exchange {
     private final InetSocketAddress client;
     private final InetSocketAddress destination;
     private final byte[] requestHead;
+    private final int requestHeadLength;
     private final String method;
     private final String target;
     private final String host;
@@ -39,6 +41,7 @@ public final class Exchange {
     private final boolean upgradeRequest;
     private long requestBodyBytes;
     private byte[] responseHead;
+    private int responseHeadLength;
     private int status;
     private long responseBodyBytes;
     private final long requestHeadNanos;
@@ -47,11 +50,14 @@ public final class Exchange {
     private long responseEndNanos;
     private volatile End end;
 
-    Exchange(Direction direction, InetSocketAddress client, InetSocketAddress destination, HttpHead head, long now) {
+    Exchange(Direction direction, InetSocketAddress client, InetSocketAddress destination, HttpHead head,
+             byte[] headCopy, long now) {
         this.direction = direction;
         this.client = client;
         this.destination = destination;
-        this.requestHead = java.util.Arrays.copyOf(head.bytes(), head.length());
+        System.arraycopy(head.bytes(), 0, headCopy, 0, head.length());
+        this.requestHead = headCopy;
+        this.requestHeadLength = head.length();
         this.method = head.method();
         this.target = head.target();
         this.host = head.host();
@@ -71,8 +77,10 @@ public final class Exchange {
         this.requestEndNanos = now;
     }
 
-    void responseHead(HttpHead head, long now) {
-        this.responseHead = java.util.Arrays.copyOf(head.bytes(), head.length());
+    void responseHead(HttpHead head, byte[] headCopy, long now) {
+        System.arraycopy(head.bytes(), 0, headCopy, 0, head.length());
+        this.responseHead = headCopy;
+        this.responseHeadLength = head.length();
         this.status = head.status();
         this.responseHeadNanos = now;
     }
@@ -151,24 +159,36 @@ public final class Exchange {
         return requestId;
     }
 
-    /** The request head as received (before netra's edits), read-only by contract. */
-    public byte[] requestHead() {
-        return requestHead;
+    /**
+     * The request head as received (before netra's edits). Read-only, and valid only while
+     * {@link ExchangeListener#onExchange} runs: the array is reused afterwards.
+     */
+    public ByteBuffer requestHead() {
+        return ByteBuffer.wrap(requestHead, 0, requestHeadLength).asReadOnlyBuffer();
     }
 
-    /** The final response head as received, or null when there was none. */
-    public byte[] responseHead() {
-        return responseHead;
+    /** The final response head as received, or null when there was none; same contract. */
+    public ByteBuffer responseHead() {
+        return responseHead == null ? null : ByteBuffer.wrap(responseHead, 0, responseHeadLength).asReadOnlyBuffer();
     }
 
     /** First value of a request header, case-insensitive, or null. */
     public String requestHeader(String name) {
-        return header(requestHead, name);
+        return header(requestHead, requestHeadLength, true, name);
     }
 
     /** First value of a response header, case-insensitive, or null. */
     public String responseHeader(String name) {
-        return responseHead == null ? null : header(responseHead, name);
+        return responseHead == null ? null : header(responseHead, responseHeadLength, false, name);
+    }
+
+    /** The arrays holding the heads, handed back to the session for reuse once listeners ran. */
+    byte[] requestHeadArray() {
+        return requestHead;
+    }
+
+    byte[] responseHeadArray() {
+        return responseHead;
     }
 
     /** The status of the final response, 0 when there was none. */
@@ -204,16 +224,12 @@ public final class Exchange {
         return end;
     }
 
-    private static String header(byte[] head, String name) {
+    private static String header(byte[] head, int length, boolean request, String name) {
         HttpHead h = new HttpHead();
-        if (h.parse(head, head.length, head.length > 4 && !startsWithHttp(head)) != null) {
+        if (h.parse(head, length, request) != null) {
             return null;
         }
         return h.value(name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static boolean startsWithHttp(byte[] head) {
-        return head[0] == 'H' && head[1] == 'T' && head[2] == 'T' && head[3] == 'P' && head[4] == '/';
     }
 
     @Override

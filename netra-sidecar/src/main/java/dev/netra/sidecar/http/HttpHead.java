@@ -238,16 +238,27 @@ public final class HttpHead {
         return versionMinor;
     }
 
+    private static final String[] VERSIONS = {"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9"};
+    private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    private static final byte[][] METHOD_BYTES = java.util.Arrays.stream(METHODS)
+            .map(m -> m.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+
     /** "1.1" or "1.0". */
     public String version() {
-        return versionMajor + "." + versionMinor;
+        return VERSIONS[versionMinor];
     }
 
     public boolean methodIs(byte[] upperCaseMethod) {
         return part1End == upperCaseMethod.length && regionEquals(0, upperCaseMethod, false);
     }
 
+    /** The method; the standard ones without allocating. */
     public String method() {
+        for (int i = 0; i < METHOD_BYTES.length; i++) {
+            if (methodIs(METHOD_BYTES[i])) {
+                return METHODS[i];
+            }
+        }
         return new String(buf, 0, part1End, StandardCharsets.ISO_8859_1);
     }
 

@@ -26,6 +26,8 @@ public final class HttpSession {
     final InetSocketAddress destination;
     final HttpSettings settings;
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
+    /** Arrays for the heads exchanges keep, reused so a message allocates the same whatever its size. */
+    private final ArrayDeque<byte[]> spareHeads = new ArrayDeque<>();
     private Exchange responding;
     private Protocol protocol;
     private volatile Verdict verdict = Verdict.NONE;
@@ -147,6 +149,20 @@ public final class HttpSession {
             settings.listener().onExchange(e);
         } catch (RuntimeException bug) {
             Logger.error(bug, "conn={} exchange listener failed", id);
+        }
+        giveBack(e.requestHeadArray());
+        giveBack(e.responseHeadArray());
+    }
+
+    /** An array of at least {@code length} bytes for a head copy. */
+    synchronized byte[] headArray(int length) {
+        byte[] b = spareHeads.pollFirst();
+        return b != null && b.length >= length ? b : new byte[Math.max(length, 1024)];
+    }
+
+    private synchronized void giveBack(byte[] b) {
+        if (b != null && spareHeads.size() < 4) {
+            spareHeads.addFirst(b);
         }
     }
 }

@@ -135,7 +135,8 @@ final class RequestFramer extends MessageFramer {
             fallback("bad content-length", rest);
             return;
         }
-        Exchange e = new Exchange(session.direction, session.client, session.destination, head, System.nanoTime());
+        Exchange e = new Exchange(session.direction, session.client, session.destination, head,
+                session.headArray(head.length()), System.nanoTime());
         if (!session.enqueue(e)) {
             fallback("pipeline too deep", rest);
             return;

@@ -108,7 +108,7 @@ final class ResponseFramer extends MessageFramer {
                 mode = cl >= 0 ? lengthMode(cl) : BodyFramer.Mode.UNTIL_CLOSE;
             }
         }
-        e.responseHead(head, System.nanoTime());
+        e.responseHead(head, session.headArray(head.length()), System.nanoTime());
         Forwarder.writeFully(out, held());
         reader.reset();
         current = e;
@@ -122,7 +122,7 @@ final class ResponseFramer extends MessageFramer {
 
     private void tunnel(Exchange e) throws IOException {
         long now = System.nanoTime();
-        e.responseHead(head, now);
+        e.responseHead(head, session.headArray(head.length()), now);
         e.responseEnded(0, now);
         Forwarder.writeFully(out, held());
         reader.reset();
