@@ -6,7 +6,11 @@ import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.http.ExchangeListener;
 import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.http.RequestIdEdits;
+import dev.netra.sidecar.admin.ProfilingServer;
+import dev.netra.sidecar.metrics.HttpMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics;
+import dev.netra.sidecar.metrics.RuntimeMetrics;
+import dev.netra.sidecar.metrics.StatsdReporter;
 import dev.netra.sidecar.proxy.Listener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.tinylog.Logger;
@@ -16,6 +20,7 @@ import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -54,12 +59,22 @@ public final class Main {
         Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
 
         long started = System.nanoTime();
-        ProxyMetrics metrics = new ProxyMetrics(new PrometheusRegistry());
-        Listener listener = new Listener(config, metrics, httpSettings(config, metrics));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        RuntimeMetrics.register(registry);
+        RuntimeMetrics.SpanCounters.register(registry);
+        List<ExchangeListener> listeners = new ArrayList<>(List.of(new HttpMetrics(registry)));
+        if (config.statsdEnabled()) {
+            listeners.add(new StatsdReporter(config.statsdPrefix(), config.statsdAddress()));
+        }
+        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, listeners));
         AdminServer admin;
         try {
             admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
             admin.start();
+            if (config.pprofPort() != 0) {
+                new ProfilingServer(config.pprofBind(), config.pprofPort()).start();
+            }
             listener.start();
         } catch (IOException e) {
             Logger.error("cannot start: {}", e.toString());
@@ -79,16 +94,20 @@ public final class Main {
     }
 
     /** The HTTP engine's wiring: edits, listeners, fallback counting. */
-    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics) {
+    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics, List<ExchangeListener> more) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("netra-timer").daemon().factory());
-        ExchangeListener log = e -> Logger.debug("{}", e);
-        ExchangeListener counter = metrics.exchangeCounter();
+        List<ExchangeListener> all = new ArrayList<>();
+        all.add(metrics.exchangeCounter());
+        all.addAll(more);
+        all.add(e -> Logger.debug("{}", e));
+        ExchangeListener[] listeners = all.toArray(ExchangeListener[]::new);
         return new HttpSettings(config.httpMaxHeaderBytes(), config.detectTimeout(), timer,
                 new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue()),
                 e -> {
-                    counter.onExchange(e);
-                    log.onExchange(e);
+                    for (ExchangeListener l : listeners) {
+                        l.onExchange(e);
+                    }
                 },
                 metrics::httpFallback);
     }

@@ -176,6 +176,16 @@ final class Env {
         return value;
     }
 
+    /** An IPv4 or IPv6 address literal (never a name: nothing is looked up). */
+    java.net.InetAddress ipLiteral(String name, String def) {
+        String v = string(name, def);
+        try {
+            return java.net.InetAddress.ofLiteral(v);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.invalid(name, v, "an IP address such as 127.0.0.1, 0.0.0.0 or ::");
+        }
+    }
+
     URI uri(String name) {
         String v = get(name);
         if (v == null) {

@@ -17,6 +17,7 @@ public record SidecarConfig(
         LogLevel logLevel,
         int port,
         int pprofPort,
+        java.net.InetAddress pprofBind,
         int prometheusPort,
         Set<Integer> httpPorts,
         Set<Integer> opaquePorts,
@@ -82,7 +83,7 @@ public record SidecarConfig(
         return new SidecarConfig(
                 serviceName,
                 LogLevel.parse("NETRA_LOGGER_LEVEL", env.string("NETRA_LOGGER_LEVEL", "info")),
-                port, pprofPort, prometheusPort,
+                port, pprofPort, env.ipLiteral("NETRA_PPROF_BIND", "127.0.0.1"), prometheusPort,
                 env.ports("NETRA_HTTP_PORTS"),
                 environment.containsKey("NETRA_OPAQUE_PORTS") ? env.ports("NETRA_OPAQUE_PORTS") : DEFAULT_OPAQUE_PORTS,
                 Duration.ofMillis(env.integer("NETRA_DETECT_TIMEOUT_MILLISECONDS", 300, 1, 60_000)),
@@ -157,6 +158,7 @@ public record SidecarConfig(
         lines.add("NETRA_LOGGER_LEVEL=" + logLevel.name().toLowerCase(Locale.ROOT));
         lines.add("NETRA_PORT=" + port);
         lines.add("NETRA_PPROF_PORT=" + pprofPort);
+        lines.add("NETRA_PPROF_BIND=" + pprofBind.getHostAddress());
         lines.add("NETRA_PROMETHEUS_PORT=" + prometheusPort);
         lines.add("NETRA_HTTP_PORTS=" + httpPorts);
         lines.add("NETRA_OPAQUE_PORTS=" + new java.util.TreeSet<>(opaquePorts));

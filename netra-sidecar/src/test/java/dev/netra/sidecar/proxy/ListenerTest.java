@@ -56,7 +56,7 @@ class ListenerTest {
     private InetSocketAddress startProxy(Map<String, String> env) throws IOException {
         SidecarConfig config = SidecarConfig.from(env, List.of("--service-name", "test"));
         listener = new Listener(config, metrics, ch -> Optional.ofNullable(target.get()),
-                dev.netra.sidecar.Main.httpSettings(config, metrics));
+                dev.netra.sidecar.Main.httpSettings(config, metrics, List.of()));
         listener.start(new InetSocketAddress(LOOPBACK, 0));
         return new InetSocketAddress(LOOPBACK, ((InetSocketAddress) listener.localAddress()).getPort());
     }

@@ -1,0 +1,125 @@
+package dev.netra.sidecar.metrics;
+
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.ExchangeListener;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The golden signals of HTTP traffic: requests, latency and sizes by direction, method, status
+ * and original-destination port. Labels are bounded by construction (nine methods and "other",
+ * status codes, at most {@value #MAX_PORTS} ports and "other"); the data points for a label
+ * combination are resolved once and then only incremented.
+ */
+public final class HttpMetrics implements ExchangeListener {
+    static final int MAX_PORTS = 32;
+    private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "other"};
+    private static final String OTHER = "other";
+    /** Status 0 (no response) and 100..599. */
+    private static final int CODES = 600;
+
+    private final Counter requests;
+    private final Histogram duration;
+    private final DistributionDataPoint[] requestBytes = new DistributionDataPoint[2];
+    private final DistributionDataPoint[] responseBytes = new DistributionDataPoint[2];
+    private final ConcurrentHashMap<Integer, Integer> portIndex = new ConcurrentHashMap<>();
+    private final String[] portLabels = new String[MAX_PORTS + 1];
+    /** [direction][method][port] -> points per status code, filled as combinations appear. */
+    private final AtomicReferenceArray<Points[]> points = new AtomicReferenceArray<>(2 * METHODS.length * (MAX_PORTS + 1));
+
+    private record Points(CounterDataPoint requests, DistributionDataPoint duration) {
+    }
+
+    public HttpMetrics(PrometheusRegistry registry) {
+        requests = Counter.builder().name("netra_http_requests_total")
+                .help("HTTP requests, by direction, method, status class and code, and original-destination port")
+                .labelNames("direction", "method", "code_class", "code", "port").register(registry);
+        duration = Histogram.builder().name("netra_http_request_duration_seconds")
+                .help("From the request head to the end of the response, as netra saw it")
+                .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+                .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                        1, 2.5, 5, 10)
+                .labelNames("direction", "method", "code_class", "port").register(registry);
+        Histogram reqBytes = Histogram.builder().name("netra_http_request_body_bytes")
+                .help("Request body sizes").classicOnly()
+                .classicExponentialUpperBounds(64, 4, 10).labelNames("direction").register(registry);
+        Histogram resBytes = Histogram.builder().name("netra_http_response_body_bytes")
+                .help("Response body sizes").classicOnly()
+                .classicExponentialUpperBounds(64, 4, 10).labelNames("direction").register(registry);
+        for (Direction d : Direction.values()) {
+            requestBytes[d.ordinal()] = reqBytes.labelValues(d.label());
+            responseBytes[d.ordinal()] = resBytes.labelValues(d.label());
+        }
+        portLabels[MAX_PORTS] = OTHER;
+    }
+
+    @Override
+    public void onExchange(Exchange e) {
+        int d = e.direction().ordinal();
+        int status = e.status() >= 100 && e.status() < CODES ? e.status() : 0;
+        Points p = points(d, method(e.method()), port(e.destination() == null ? 0 : e.destination().getPort()), status);
+        p.requests().inc();
+        if (e.end() == Exchange.End.COMPLETE) {
+            p.duration().observe((e.responseEndNanos() - e.requestHeadNanos()) / 1e9);
+            requestBytes[d].observe(e.requestBodyBytes());
+            responseBytes[d].observe(e.responseBodyBytes());
+        }
+    }
+
+    private Points points(int direction, int method, int port, int status) {
+        int slot = (direction * METHODS.length + method) * (MAX_PORTS + 1) + port;
+        Points[] byStatus = points.get(slot);
+        if (byStatus == null) {
+            points.compareAndSet(slot, null, new Points[CODES]);
+            byStatus = points.get(slot);
+        }
+        Points p = byStatus[status];
+        if (p == null) {
+            // labelValues returns the same data point for the same labels, so a race here is harmless
+            String dir = Direction.values()[direction].label();
+            String code = status == 0 ? "none" : Integer.toString(status);
+            String codeClass = status == 0 ? "none" : status / 100 + "xx";
+            p = new Points(requests.labelValues(dir, METHODS[method], codeClass, code, portLabels[port]),
+                    duration.labelValues(dir, METHODS[method], codeClass, portLabels[port]));
+            byStatus[status] = p;
+        }
+        return p;
+    }
+
+    private static int method(String m) {
+        for (int i = 0; i < METHODS.length - 1; i++) {
+            if (METHODS[i] == m || METHODS[i].equals(m)) {
+                return i;
+            }
+        }
+        return METHODS.length - 1;
+    }
+
+    /** The label index of a port: the first {@value #MAX_PORTS} ports seen get their own, the rest "other". */
+    private int port(int port) {
+        Integer known = portIndex.get(port);
+        if (known != null) {
+            return known;
+        }
+        synchronized (portIndex) {
+            known = portIndex.get(port);
+            if (known != null) {
+                return known;
+            }
+            int next = portIndex.size();
+            if (next >= MAX_PORTS) {
+                return MAX_PORTS;
+            }
+            portLabels[next] = Integer.toString(port);
+            portIndex.put(port, next);
+            return next;
+        }
+    }
+}

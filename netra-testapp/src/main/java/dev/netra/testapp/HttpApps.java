@@ -1,0 +1,113 @@
+package dev.netra.testapp;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.TreeMap;
+
+/** A tiny keep-alive HTTP/1.1 server and client, for metrics scenarios and the demo. */
+final class HttpApps {
+    private HttpApps() {
+    }
+
+    /**
+     * Serves one connection: {@code GET /status/NNN} answers NNN with a short body,
+     * {@code /sleep/MS} answers 200 after MS milliseconds, anything else 200.
+     */
+    static void serve(Socket s) throws IOException {
+        InputStream in = new BufferedInputStream(s.getInputStream());
+        OutputStream out = s.getOutputStream();
+        while (true) {
+            String head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            String[] requestLine = head.substring(0, head.indexOf('\r')).split(" ");
+            String path = requestLine.length > 1 ? requestLine[1] : "/";
+            long length = 0;
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Long.parseLong(line.substring(15).trim());
+                }
+            }
+            in.skipNBytes(length);
+            int status = 200;
+            if (path.startsWith("/status/")) {
+                status = Integer.parseInt(path.substring(8, 11));
+            } else if (path.startsWith("/sleep/")) {
+                try {
+                    Thread.sleep(Long.parseLong(path.substring(7)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            byte[] body = ("status " + status + "\n").getBytes(StandardCharsets.US_ASCII);
+            out.write(("HTTP/1.1 " + status + " X\r\nContent-Length: " + body.length + "\r\nContent-Type: text/plain\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+        }
+    }
+
+    /** N sequential requests for PATH on one keep-alive connection; prints the statuses seen. */
+    static boolean load(String host, int port, String path, int n, String extraHeaders) throws IOException {
+        TreeMap<Integer, Integer> statuses = new TreeMap<>();
+        long started = System.nanoTime();
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 10_000);
+            s.setSoTimeout(20_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUser-Agent: netra-testapp\r\n"
+                    + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < n; i++) {
+                out.write(request);
+                out.flush();
+                String head = readHead(in);
+                if (head == null) {
+                    System.out.println("FAIL connection closed after " + i + " responses");
+                    return false;
+                }
+                int status = Integer.parseInt(head.substring(9, 12));
+                statuses.merge(status, 1, Integer::sum);
+                long length = 0;
+                for (String line : head.split("\r\n")) {
+                    if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                        length = Long.parseLong(line.substring(15).trim());
+                    }
+                }
+                in.skipNBytes(length);
+            }
+        }
+        System.out.printf("OK http n=%d statuses=%s ms=%d%n", n, statuses, (System.nanoTime() - started) / 1_000_000);
+        return true;
+    }
+
+    /** The head up to and including the empty line, or null at end of stream. */
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int state = 0;
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            state = switch (state) {
+                case 0 -> b == '\r' ? 1 : 0;
+                case 1 -> b == '\n' ? 2 : 0;
+                case 2 -> b == '\r' ? 3 : 0;
+                case 3 -> b == '\n' ? 4 : 0;
+                default -> 0;
+            };
+            if (state == 4) {
+                return head.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+}
