@@ -83,7 +83,7 @@ done
 echo "sidecars: ready in both pods (uid 1337)"
 
 # --- the apps ------------------------------------------------------------------------------
-in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 >"$WORK/server-app.log" 2>&1 &
+in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 http:8081 >"$WORK/server-app.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q listening "$WORK/server-app.log" 2>/dev/null && break; sleep 0.1; done
 
@@ -93,6 +93,9 @@ if in_pod "$CLIENT" ip -6 addr show | grep -q fd77::1; then
   echo "client app: 1 connection over IPv6 to [fd77::2]:8080"
   in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp echo-client fd77::2 8080 65536 1 | sed 's/^/  /'
 fi
+echo "client app: 45 HTTP requests on one keep-alive connection to 10.77.0.2:8081 (40 answered 200, 5 answered 503)"
+in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/200 40 | sed 's/^/  /'
+in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/503 5 | sed 's/^/  /'
 sleep 0.5
 
 metric() { # pod name labels
@@ -105,12 +108,18 @@ report() {
     "$(metric "$pod" netra_tcp_connections_opened_total "direction=\"$dir\"")" \
     "$(metric "$pod" netra_tcp_bytes_total "direction=\"$dir\",flow=\"to_upstream\"")" \
     "$(metric "$pod" netra_tcp_bytes_total "direction=\"$dir\",flow=\"to_client\"")"
-  grep -o "$dir [^ ]* -> [^ ]*" "$WORK/sidecar-$name.log" | awk '{print $4}' | sort | uniq -c \
+  grep -o "conn=[0-9]* $dir [^ ]* -> [^ ]*" "$WORK/sidecar-$name.log" | awk '{print $5}' | sort | uniq -c \
     | awk -v n="$name" '{printf "  original destination %s: %d connections\n", $2, $1}'
 }
 echo
 report "$CLIENT" client outbound
 report "$SERVER" server inbound
 echo "server app saw its clients come from: $(grep -o 'from [^ ]*' "$WORK/server-app.log" | sed 's/from \/\?//; s/:[0-9]*$//' | sort -u | tr '\n' ' ')(its own sidecar)"
+echo
+echo "golden signals (from each sidecar's /metrics):"
+echo " client sidecar"
+in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp golden 127.0.0.1 14958 | sed 's/^/ /'
+echo " server sidecar"
+in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp golden 127.0.0.1 14958 | sed 's/^/ /'
 echo
 echo "demo done; removing the namespaces, rules and processes"

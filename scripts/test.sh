@@ -7,7 +7,7 @@ NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 cd "$NETRA_ROOT"
 
 [ "$(id -u)" -eq 0 ] || die "scripts/test.sh needs root (network namespaces, iptables, Docker)"
-ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap
+ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap prometheus:prometheus
 ensure_docker
 find_java
 

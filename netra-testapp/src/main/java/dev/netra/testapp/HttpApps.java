@@ -21,6 +21,7 @@ final class HttpApps {
      * {@code /sleep/MS} answers 200 after MS milliseconds, anything else 200.
      */
     static void serve(Socket s) throws IOException {
+        s.setTcpNoDelay(true);
         InputStream in = new BufferedInputStream(s.getInputStream());
         OutputStream out = s.getOutputStream();
         while (true) {
@@ -49,9 +50,12 @@ final class HttpApps {
                 }
             }
             byte[] body = ("status " + status + "\n").getBytes(StandardCharsets.US_ASCII);
-            out.write(("HTTP/1.1 " + status + " X\r\nContent-Length: " + body.length + "\r\nContent-Type: text/plain\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
+            // one write per response, as real servers do: no Nagle/delayed-ACK stalls between head and body
+            ByteArrayOutputStream response = new ByteArrayOutputStream();
+            response.writeBytes(("HTTP/1.1 " + status + " X\r\nContent-Length: " + body.length
+                    + "\r\nContent-Type: text/plain\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            response.writeBytes(body);
+            out.write(response.toByteArray());
             out.flush();
         }
     }
@@ -63,6 +67,7 @@ final class HttpApps {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 10_000);
             s.setSoTimeout(20_000);
+            s.setTcpNoDelay(true);
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
             byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUser-Agent: netra-testapp\r\n"
