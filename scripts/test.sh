@@ -21,6 +21,9 @@ grep -q '^  OK echo conns=4' /tmp/netra-demo.out || die "demo: the client's echo
 grep -q 'original destination \[fd77::2\]:8080' /tmp/netra-demo.out || die "demo: IPv6 was not intercepted"
 grep -q '^client sidecar: outbound connections [1-9]' /tmp/netra-demo.out || die "demo: the client sidecar saw nothing"
 
+log "netra init against a real nat table (network namespace)"
+"$NETRA_ROOT/scripts/test-init.sh"
+
 log "images (base image cached by tag)"
 "$NETRA_ROOT/scripts/build-images.sh" dev
 

@@ -9,7 +9,6 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -29,7 +28,9 @@ public final class HttpMetrics implements ExchangeListener {
     private final Histogram duration;
     private final DistributionDataPoint[] requestBytes = new DistributionDataPoint[2];
     private final DistributionDataPoint[] responseBytes = new DistributionDataPoint[2];
-    private final ConcurrentHashMap<Integer, Integer> portIndex = new ConcurrentHashMap<>();
+    /** Port to label index + 1 (0 = not seen yet); bytes, so a lookup never boxes. */
+    private final byte[] portIndex = new byte[65536];
+    private int portsSeen;
     private final String[] portLabels = new String[MAX_PORTS + 1];
     /** [direction][method][port] -> points per status code, filled as combinations appear. */
     private final AtomicReferenceArray<Points[]> points = new AtomicReferenceArray<>(2 * METHODS.length * (MAX_PORTS + 1));
@@ -104,21 +105,21 @@ public final class HttpMetrics implements ExchangeListener {
 
     /** The label index of a port: the first {@value #MAX_PORTS} ports seen get their own, the rest "other". */
     private int port(int port) {
-        Integer known = portIndex.get(port);
-        if (known != null) {
-            return known;
+        int known = portIndex[port];
+        if (known != 0) {
+            return known - 1;
         }
+        // A racy read of 0 only sends a request here, where the answer is settled under the lock.
         synchronized (portIndex) {
-            known = portIndex.get(port);
-            if (known != null) {
-                return known;
+            if (portIndex[port] != 0) {
+                return portIndex[port] - 1;
             }
-            int next = portIndex.size();
-            if (next >= MAX_PORTS) {
+            if (portsSeen >= MAX_PORTS) {
                 return MAX_PORTS;
             }
+            int next = portsSeen++;
             portLabels[next] = Integer.toString(port);
-            portIndex.put(port, next);
+            portIndex[port] = (byte) (next + 1);
             return next;
         }
     }
