@@ -4,6 +4,7 @@ import dev.netra.sidecar.admin.AdminServer;
 import dev.netra.sidecar.config.ConfigException;
 import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.http.ExchangeListener;
+import dev.netra.sidecar.http.HeaderEdits;
 import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.http.RequestIdEdits;
 import dev.netra.sidecar.admin.ProfilingServer;
@@ -11,6 +12,7 @@ import dev.netra.sidecar.metrics.HttpMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.RuntimeMetrics;
 import dev.netra.sidecar.metrics.StatsdReporter;
+import dev.netra.sidecar.trace.Tracing;
 import dev.netra.sidecar.proxy.Listener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.tinylog.Logger;
@@ -62,12 +64,17 @@ public final class Main {
         PrometheusRegistry registry = new PrometheusRegistry();
         ProxyMetrics metrics = new ProxyMetrics(registry);
         RuntimeMetrics.register(registry);
-        RuntimeMetrics.SpanCounters.register(registry);
-        List<ExchangeListener> listeners = new ArrayList<>(List.of(new HttpMetrics(registry)));
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("netra-timer").daemon().factory());
+        Tracing tracing = new Tracing(config, RuntimeMetrics.SpanCounters.register(registry), timer, null);
+        // Spans end first, before the exchange's buffers are reused.
+        List<ExchangeListener> listeners = new ArrayList<>(List.of(tracing.listener(), new HttpMetrics(registry)));
         if (config.statsdEnabled()) {
             listeners.add(new StatsdReporter(config.statsdPrefix(), config.statsdAddress()));
         }
-        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, listeners));
+        HeaderEdits edits = new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue())
+                .andThen(tracing.edits());
+        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners));
         AdminServer admin;
         try {
             admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
@@ -94,16 +101,14 @@ public final class Main {
     }
 
     /** The HTTP engine's wiring: edits, listeners, fallback counting. */
-    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics, List<ExchangeListener> more) {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("netra-timer").daemon().factory());
+    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics, ScheduledExecutorService timer,
+                                            HeaderEdits edits, List<ExchangeListener> more) {
         List<ExchangeListener> all = new ArrayList<>();
         all.add(metrics.exchangeCounter());
         all.addAll(more);
         all.add(e -> Logger.debug("{}", e));
         ExchangeListener[] listeners = all.toArray(ExchangeListener[]::new);
-        return new HttpSettings(config.httpMaxHeaderBytes(), config.detectTimeout(), timer,
-                new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue()),
+        return new HttpSettings(config.httpMaxHeaderBytes(), config.detectTimeout(), timer, edits,
                 e -> {
                     for (ExchangeListener l : listeners) {
                         l.onExchange(e);

@@ -41,6 +41,7 @@ public record SidecarConfig(
         Duration routingContextExpiration,
         Duration routingContextCleanupInterval,
         Map<String, String> jaeger,
+        TracingConfig tracing,
         int maxConnections,
         Duration connectTimeout,
         Duration shutdownGrace,
@@ -105,6 +106,7 @@ public record SidecarConfig(
                 env.millis("NETRA_ROUTING_CONTEXT_EXPIRATION_MILLISECONDS", 5000),
                 env.millis("NETRA_ROUTING_CONTEXT_CLEANUP_INTERVAL", 1000),
                 jaeger(environment, env),
+                TracingConfig.from(environment, env, jaeger(environment, env)),
                 env.integer("NETRA_MAX_CONNECTIONS", 4096, 1, 1_000_000),
                 Duration.ofMillis(env.integer("NETRA_CONNECT_TIMEOUT_MILLISECONDS", 10_000, 1, 600_000)),
                 env.seconds("NETRA_SHUTDOWN_GRACE_SECONDS", 30),
@@ -182,6 +184,7 @@ public record SidecarConfig(
         lines.add("NETRA_ROUTING_CONTEXT_EXPIRATION_MILLISECONDS=" + routingContextExpiration.toMillis());
         lines.add("NETRA_ROUTING_CONTEXT_CLEANUP_INTERVAL=" + routingContextCleanupInterval.toMillis());
         jaeger.forEach((k, v) -> lines.add(k + "=" + (SECRETS.contains(k) ? "(set, hidden)" : v)));
+        lines.addAll(tracing.describe());
         lines.add("NETRA_MAX_CONNECTIONS=" + maxConnections);
         lines.add("NETRA_CONNECT_TIMEOUT_MILLISECONDS=" + connectTimeout.toMillis());
         lines.add("NETRA_SHUTDOWN_GRACE_SECONDS=" + shutdownGrace.toSeconds());

@@ -49,6 +49,7 @@ public final class Exchange {
     private long responseHeadNanos;
     private long responseEndNanos;
     private volatile End end;
+    private Object attachment;
 
     Exchange(Direction direction, InetSocketAddress client, InetSocketAddress destination, HttpHead head,
              byte[] headCopy, long now) {
@@ -222,6 +223,15 @@ public final class Exchange {
 
     public End end() {
         return end;
+    }
+
+    /** Lets a header edit leave something for a listener (the tracing span). */
+    public void attach(Object o) {
+        this.attachment = o;
+    }
+
+    public Object attachment() {
+        return attachment;
     }
 
     private static String header(byte[] head, int length, boolean request, String name) {

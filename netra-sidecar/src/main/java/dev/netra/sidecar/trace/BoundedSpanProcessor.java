@@ -1,0 +1,137 @@
+package dev.netra.sidecar.trace;
+
+import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import org.tinylog.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Hands finished, sampled spans to the exporter through a bounded queue on one background
+ * thread: a copy loop never waits for export. A full queue drops the span and counts it
+ * ({@code netra_spans_dropped_total}); failures are counted and logged at most once a minute.
+ */
+final class BoundedSpanProcessor implements SpanProcessor {
+    private static final int BATCH = 512;
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final ArrayBlockingQueue<SpanData> queue;
+    private final SpanExporter exporter;
+    private final SpanCounters counters;
+    private final long exportTimeoutMillis;
+    private final Thread worker;
+    private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+    private volatile boolean stopping;
+
+    BoundedSpanProcessor(SpanExporter exporter, int queueSize, long exportTimeoutMillis, SpanCounters counters) {
+        this.queue = new ArrayBlockingQueue<>(queueSize);
+        this.exporter = exporter;
+        this.counters = counters;
+        this.exportTimeoutMillis = exportTimeoutMillis;
+        this.worker = Thread.ofPlatform().name("netra-span-export").daemon().start(this::run);
+    }
+
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {
+    }
+
+    @Override
+    public boolean isStartRequired() {
+        return false;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {
+        if (!span.getSpanContext().isSampled()) {
+            return;
+        }
+        if (!queue.offer(span.toSpanData())) {
+            counters.dropped().inc();
+        }
+    }
+
+    @Override
+    public boolean isEndRequired() {
+        return true;
+    }
+
+    private void run() {
+        List<SpanData> batch = new ArrayList<>(BATCH);
+        while (!stopping || !queue.isEmpty()) {
+            try {
+                SpanData first = queue.poll(1, TimeUnit.SECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                export(batch);
+                batch.clear();
+            } catch (InterruptedException e) {
+                stopping = true;
+            }
+        }
+    }
+
+    private void export(List<SpanData> batch) {
+        CompletableResultCode result;
+        try {
+            result = exporter.export(batch).join(exportTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            result = CompletableResultCode.ofExceptionalFailure(e);
+        }
+        if (result.isSuccess()) {
+            counters.exported().inc(batch.size());
+            return;
+        }
+        counters.failed().inc(batch.size());
+        long last = lastFailureLog.get();
+        long now = System.nanoTime();
+        if (now - last >= LOG_INTERVAL_NANOS && lastFailureLog.compareAndSet(last, now)) {
+            Throwable why = result.getFailureThrowable();
+            Logger.warn("exporting {} spans failed{}; failures are counted in netra_spans_failed_total and logged at most once a minute",
+                    batch.size(), why == null ? (result.isDone() ? "" : " (timed out)") : ": " + why);
+        }
+    }
+
+    /** Queued spans at most. */
+    int capacity() {
+        return queue.remainingCapacity() + queue.size();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+        stopping = true;
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return exporter.shutdown();
+    }
+
+    @Override
+    public CompletableResultCode forceFlush() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!queue.isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return exporter.flush();
+    }
+}

@@ -1,0 +1,310 @@
+package dev.netra.sidecar.trace;
+
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.config.TracingConfig;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.ExchangeListener;
+import dev.netra.sidecar.http.HeaderEditor;
+import dev.netra.sidecar.http.HeaderEdits;
+import dev.netra.sidecar.http.HttpHead;
+import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import org.tinylog.Logger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A span for every HTTP exchange: started when the request head passes (parent taken from the
+ * request's trace headers, or for an outbound request without any, from the inbound request
+ * with the same request id), injected into the forwarded request, and ended with the exchange.
+ */
+public final class Tracing implements AutoCloseable {
+    private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+    private final TracingConfig config;
+    private final SdkTracerProvider provider;
+    private final Tracer tracer;
+    private final ContextStore store;
+    private final Set<String> ignoredPaths;
+    private final Map<String, String> headerTags;
+    private final Map<String, String> cookieTags;
+    /** Extraction order: the first that yields a valid parent wins. */
+    private final List<Format> formats;
+    private final List<TextMapPropagator> injected;
+    private final TextMapPropagator baggage = W3CBaggagePropagator.getInstance();
+    private final boolean injectBaggage;
+    private final long epochOffsetNanos;
+
+    private record Format(String name, TextMapPropagator propagator) {
+    }
+
+    private static final Format B3_MULTI = new Format("b3multi", B3Propagator.injectingMultiHeaders());
+    private static final byte[] B3_SINGLE = HttpHead.bytes("b3");
+
+    /** Builds the pipeline; {@code exporter} null means "from the config". */
+    public Tracing(SidecarConfig sidecar, SpanCounters counters, ScheduledExecutorService timer, SpanExporter exporter) {
+        this.config = sidecar.tracing();
+        this.store = new ContextStore(config.maxContexts(), sidecar.tracingContextExpiration());
+        this.ignoredPaths = Set.copyOf(sidecar.tracingIgnoredPaths());
+        this.headerTags = sidecar.headerTagMap();
+        this.cookieTags = sidecar.cookieTagMap();
+        Instant now = Instant.now();
+        this.epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+
+        AttributesBuilder resource = Attributes.builder();
+        config.resource().forEach(resource::put);
+        resource.put(SERVICE_NAME, sidecar.serviceName());
+        SpanExporter out = exporter != null ? exporter : exporters(config);
+        provider = SdkTracerProvider.builder()
+                .setResource(Resource.getDefault().merge(Resource.create(resource.build())))
+                .setSampler(Sampler.parentBased(rootSampler(config)))
+                .addSpanProcessor(new BoundedSpanProcessor(out, config.queueSize(), config.otlpTimeout().toMillis(), counters))
+                .build();
+        tracer = provider.get("netra");
+
+        formats = List.of(new Format("tracecontext", W3CTraceContextPropagator.getInstance()),
+                new Format("jaeger", JaegerPropagator.getInstance()),
+                new Format("b3", B3Propagator.injectingSingleHeader()));
+        injected = new ArrayList<>();
+        for (String p : config.propagators()) {
+            switch (p) {
+                case "tracecontext" -> injected.add(W3CTraceContextPropagator.getInstance());
+                case "jaeger" -> injected.add(JaegerPropagator.getInstance());
+                case "b3" -> injected.add(B3Propagator.injectingSingleHeader());
+                case "b3multi" -> injected.add(B3Propagator.injectingMultiHeaders());
+                default -> { }
+            }
+        }
+        injectBaggage = config.propagators().contains("baggage");
+        long sweep = sidecar.tracingContextCleanupInterval().toMillis();
+        timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    private static Sampler rootSampler(TracingConfig c) {
+        return switch (c.sampler()) {
+            case "always_off" -> Sampler.alwaysOff();
+            case "ratio" -> Sampler.traceIdRatioBased(c.samplerArg());
+            case "ratelimiting" -> new RateLimitingSampler(c.samplerArg());
+            default -> Sampler.alwaysOn();
+        };
+    }
+
+    private static SpanExporter exporters(TracingConfig c) {
+        List<SpanExporter> exporters = new ArrayList<>();
+        if (c.otlpEndpoint() != null) {
+            OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
+                    .setEndpoint(c.otlpEndpoint().toString())
+                    .setTimeout(c.otlpTimeout());
+            c.otlpHeaders().forEach(b::addHeader);
+            exporters.add(b.build());
+        }
+        if (c.jaegerAgent() != null) {
+            exporters.add(new JaegerUdpExporter(c.jaegerAgent()));
+        }
+        if (exporters.isEmpty()) {
+            Logger.info("tracing: no exporter configured (OTEL_EXPORTER_OTLP_ENDPOINT or JAEGER_AGENT_HOST); "
+                    + "spans are written to the log at debug level");
+            exporters.add(new LogSpanExporter());
+        }
+        return SpanExporter.composite(exporters);
+    }
+
+    /** The header edit that starts spans and injects their context. */
+    public HeaderEdits edits() {
+        return this::start;
+    }
+
+    /** The listener that ends spans with what the exchange became. */
+    public ExchangeListener listener() {
+        return this::end;
+    }
+
+    int storedContexts() {
+        return store.size();
+    }
+
+    private void start(HttpHead head, Exchange e, HeaderEditor editor) {
+        String path = e.path();
+        if (ignoredPaths.contains(path)) {
+            return;
+        }
+        Context parent = Context.root();
+        Format extractedWith = null;
+        for (Format f : formats) {
+            Context c = f.propagator().extract(Context.root(), head, HeadCarrier.GETTER);
+            if (Span.fromContext(c).getSpanContext().isValid()) {
+                parent = c;
+                extractedWith = f;
+                break;
+            }
+        }
+        parent = baggage.extract(parent, head, HeadCarrier.GETTER);
+        boolean inbound = e.direction() == Direction.INBOUND;
+        if (extractedWith == null && !inbound && e.requestId() != null) {
+            SpanContext stored = store.get(e.requestId());
+            if (stored != null) {
+                parent = parent.with(Span.wrap(stored));
+            }
+        }
+        String name = config.spanNames().equals("otel") ? e.method()
+                : inbound ? path : (e.host() == null ? "" : e.host()) + path;
+        Span span = tracer.spanBuilder(name)
+                .setParent(parent)
+                .setSpanKind(inbound ? SpanKind.SERVER : SpanKind.CLIENT)
+                .setStartTimestamp(epochOffsetNanos + e.requestHeadNanos(), TimeUnit.NANOSECONDS)
+                .startSpan();
+        if (inbound && e.requestId() != null) {
+            store.put(e.requestId(), span.getSpanContext());
+        }
+        Context context = parent.with(span);
+        for (TextMapPropagator p : injected) {
+            p.inject(context, editor, HeadCarrier.SETTER);
+        }
+        // The format the request came with is kept current too: a stale copy would point at the wrong parent.
+        if (extractedWith != null) {
+            Format kept = extractedWith.name().equals("b3") && head.value(B3_SINGLE) == null ? B3_MULTI : extractedWith;
+            if (!config.propagators().contains(kept.name())) {
+                kept.propagator().inject(context, editor, HeadCarrier.SETTER);
+            }
+        }
+        if (injectBaggage) {
+            baggage.inject(context, editor, HeadCarrier.SETTER);
+        }
+        e.attach(span);
+    }
+
+    private void end(Exchange e) {
+        if (!(e.attachment() instanceof Span span)) {
+            return;
+        }
+        if (span.isRecording()) {
+            attributes(span, e);
+            int status = e.status();
+            if (status >= 500) {
+                span.setStatus(StatusCode.ERROR, "HTTP " + status);
+            } else if (e.end() != Exchange.End.COMPLETE) {
+                span.setStatus(StatusCode.ERROR, "no response: " + e.end().name().toLowerCase(Locale.ROOT));
+            }
+        }
+        long end = e.end() == Exchange.End.COMPLETE ? e.responseEndNanos() : System.nanoTime();
+        span.end(epochOffsetNanos + end, TimeUnit.NANOSECONDS);
+    }
+
+    private void attributes(Span span, Exchange e) {
+        boolean netramesh = !config.attributes().equals("otel");
+        boolean otel = !config.attributes().equals("netramesh");
+        boolean inbound = e.direction() == Direction.INBOUND;
+        String userAgent = e.requestHeader("user-agent");
+        if (netramesh) {
+            span.setAttribute("span.kind", inbound ? "server" : "client");
+            if (e.client() != null) {
+                span.setAttribute("remote_addr", e.client().getAddress().getHostAddress() + ":" + e.client().getPort());
+            }
+            if (e.host() != null) {
+                span.setAttribute("http.host", e.host());
+            }
+            span.setAttribute("http.path", e.path());
+            span.setAttribute("http.method", e.method());
+            span.setAttribute("http.request_size", e.requestBodyBytes());
+            span.setAttribute("http.response_size", e.responseBodyBytes());
+            if (e.status() > 0) {
+                span.setAttribute("http.status_code", e.status());
+            }
+            if (userAgent != null) {
+                span.setAttribute("http.user_agent", userAgent);
+            }
+            if (e.requestId() != null) {
+                span.setAttribute("http.request_id", e.requestId());
+            }
+            if (e.status() >= 500) {
+                span.setAttribute("error", true);
+            }
+        }
+        if (otel) {
+            span.setAttribute("http.request.method", e.method());
+            span.setAttribute("url.path", e.path());
+            if (config.urlQuery() && e.query() != null) {
+                span.setAttribute("url.query", e.query());
+            }
+            String host = e.host();
+            if (host != null) {
+                int colon = host.lastIndexOf(':');
+                boolean hasPort = colon > 0 && host.indexOf(']') < colon;
+                span.setAttribute("server.address", hasPort ? host.substring(0, colon) : host);
+                if (hasPort) {
+                    try {
+                        span.setAttribute("server.port", Long.parseLong(host.substring(colon + 1)));
+                    } catch (NumberFormatException ignored) {
+                        // a Host header that is not host:port tells no port
+                    }
+                }
+            }
+            if (e.destination() != null && host == null) {
+                span.setAttribute("server.port", e.destination().getPort());
+            }
+            if (e.client() != null) {
+                span.setAttribute("network.peer.address", e.client().getAddress().getHostAddress());
+            }
+            span.setAttribute("network.protocol.version", e.version());
+            if (e.status() > 0) {
+                span.setAttribute("http.response.status_code", e.status());
+            }
+            if (userAgent != null) {
+                span.setAttribute("user_agent.original", userAgent);
+            }
+        }
+        headerTags.forEach((header, tag) -> {
+            String v = e.requestHeader(header);
+            if (v != null) {
+                span.setAttribute(tag, v);
+            }
+        });
+        if (!cookieTags.isEmpty()) {
+            String cookies = e.requestHeader("cookie");
+            if (cookies != null) {
+                for (String pair : cookies.split(";")) {
+                    int eq = pair.indexOf('=');
+                    if (eq > 0) {
+                        String tag = cookieTags.get(pair.substring(0, eq).trim());
+                        if (tag != null) {
+                            span.setAttribute(tag, pair.substring(eq + 1).trim());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        provider.forceFlush().join(5, TimeUnit.SECONDS);
+        provider.shutdown().join(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,241 @@
+package dev.netra.sidecar.trace;
+
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.HttpSession;
+import dev.netra.sidecar.http.HttpSettings;
+import dev.netra.sidecar.http.RequestIdEdits;
+import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TracingTest {
+    private static final String PARENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String PARENT_SPAN = "00f067aa0ba902b7";
+    private static final Pattern TRACEPARENT = Pattern.compile("traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})\r\n");
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    private Tracing tracing;
+
+    @AfterEach
+    void close() {
+        tracing.close();
+        timer.shutdownNow();
+    }
+
+    private Tracing tracing(Map<String, String> env) {
+        tracing = new Tracing(SidecarConfig.from(env, List.of("--service-name", "svc")),
+                SpanCounters.register(new PrometheusRegistry()), timer, exporter);
+        return tracing;
+    }
+
+    /** One exchange through the framers with tracing's edits and listener; returns what the upstream got. */
+    private String play(Direction direction, String request, String response) throws IOException {
+        HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer,
+                new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(tracing.edits()),
+                tracing.listener(), (d, r) -> { });
+        HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.1.1.1", 40000),
+                new InetSocketAddress("10.1.1.2", 8080), settings, false);
+        ByteArrayOutputStream upstream = new ByteArrayOutputStream();
+        s.requests(Channels.newChannel(upstream)).forward(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
+        if (response != null) {
+            s.responses(Channels.newChannel(new ByteArrayOutputStream()))
+                    .forward(ByteBuffer.wrap(response.getBytes(StandardCharsets.ISO_8859_1)));
+        }
+        s.close(Exchange.End.UPSTREAM_GONE);
+        return upstream.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private List<SpanData> spans(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (exporter.getFinishedSpanItems().size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(50);
+        return exporter.getFinishedSpanItems();
+    }
+
+    @Test
+    void inboundSpanIsAChildOfTheW3cParentAndItsContextIsForwarded() throws Exception {
+        tracing(Map.of());
+        String forwarded = play(Direction.INBOUND, "GET /orders/1?x=2 HTTP/1.1\r\nHost: shop:8080\r\nUser-Agent: curl/8\r\n"
+                + "traceparent: 00-" + PARENT_TRACE + "-" + PARENT_SPAN + "-01\r\nX-Request-Id: r-1\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        SpanData span = spans(1).getFirst();
+        assertEquals(SpanKind.SERVER, span.getKind());
+        assertEquals("/orders/1", span.getName());
+        assertEquals(PARENT_TRACE, span.getTraceId());
+        assertEquals(PARENT_SPAN, span.getParentSpanId());
+        Matcher m = TRACEPARENT.matcher(forwarded);
+        assertTrue(m.find(), forwarded);
+        assertEquals(PARENT_TRACE, m.group(1));
+        assertEquals(span.getSpanId(), m.group(2), "the app sees netra's span as its parent");
+        assertFalse(m.find(), "one traceparent, not two");
+        assertTrue(forwarded.contains("uber-trace-id: " + PARENT_TRACE + ":" + span.getSpanId() + ":0:1\r\n"), forwarded);
+
+        Map<String, Object> a = attributes(span);
+        assertEquals("server", a.get("span.kind"));
+        assertEquals("10.1.1.1:40000", a.get("remote_addr"));
+        assertEquals("shop:8080", a.get("http.host"));
+        assertEquals("/orders/1", a.get("http.path"));
+        assertEquals("GET", a.get("http.method"));
+        assertEquals(200L, a.get("http.status_code"));
+        assertEquals(2L, a.get("http.response_size"));
+        assertEquals("curl/8", a.get("http.user_agent"));
+        assertEquals("r-1", a.get("http.request_id"));
+        assertEquals("GET", a.get("http.request.method"));
+        assertEquals("/orders/1", a.get("url.path"));
+        assertEquals("shop", a.get("server.address"));
+        assertEquals(8080L, a.get("server.port"));
+        assertEquals("10.1.1.1", a.get("network.peer.address"));
+        assertEquals("1.1", a.get("network.protocol.version"));
+        assertEquals(200L, a.get("http.response.status_code"));
+        assertEquals("curl/8", a.get("user_agent.original"));
+        assertFalse(a.containsKey("url.query"), "only when NETRA_TRACING_URL_QUERY=true");
+        assertEquals("svc", span.getResource().getAttribute(AttributeKey.stringKey("service.name")));
+    }
+
+    @Test
+    void outboundRequestWithTheSameRequestIdBecomesAChildOfTheInboundSpan() throws Exception {
+        tracing(Map.of());
+        play(Direction.INBOUND, "GET /in HTTP/1.1\r\nHost: a\r\nX-Request-Id: abc\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        play(Direction.OUTBOUND, "GET /next HTTP/1.1\r\nHost: b:9000\r\nX-Request-Id: abc\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        List<SpanData> spans = spans(2);
+        SpanData server = spans.stream().filter(s -> s.getKind() == SpanKind.SERVER).findFirst().orElseThrow();
+        SpanData client = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
+        assertEquals(server.getTraceId(), client.getTraceId());
+        assertEquals(server.getSpanId(), client.getParentSpanId());
+        assertEquals("b:9000/next", client.getName(), "netramesh's outbound name: host + path");
+    }
+
+    @Test
+    void errorsAreMarked() throws Exception {
+        tracing(Map.of());
+        play(Direction.INBOUND, "GET /boom HTTP/1.1\r\n\r\n", "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n");
+        play(Direction.INBOUND, "GET /lost HTTP/1.1\r\n\r\n", null);
+        List<SpanData> spans = spans(2);
+        SpanData boom = spans.stream().filter(s -> s.getName().equals("/boom")).findFirst().orElseThrow();
+        assertEquals(StatusCode.ERROR, boom.getStatus().getStatusCode());
+        assertEquals(true, attributes(boom).get("error"));
+        SpanData lost = spans.stream().filter(s -> s.getName().equals("/lost")).findFirst().orElseThrow();
+        assertEquals(StatusCode.ERROR, lost.getStatus().getStatusCode());
+        assertEquals("no response: upstream_gone", lost.getStatus().getDescription());
+    }
+
+    @Test
+    void ignoredPathsTagMapsQueryAndOtelNames() throws Exception {
+        tracing(Map.of("NETRA_HTTP_TRACING_IGNORED_PATHS", "/health", "HTTP_HEADER_TAG_MAP", "x-session:http.session",
+                "HTTP_COOKIE_TAG_MAP", "sess:http.cookies.sess", "NETRA_TRACING_SPAN_NAMES", "otel",
+                "NETRA_TRACING_URL_QUERY", "true", "NETRA_TRACING_ATTRIBUTES", "otel"));
+        String health = play(Direction.INBOUND, "GET /health HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assertFalse(health.contains("traceparent"));
+        play(Direction.INBOUND, "POST /p?q=1 HTTP/1.1\r\nX-Session: s-9\r\nCookie: a=1; sess=xyz\r\nContent-Length: 0\r\n\r\n",
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+        List<SpanData> spans = spans(1);
+        assertEquals(1, spans.size(), "no span for /health");
+        SpanData s = spans.getFirst();
+        assertEquals("POST", s.getName());
+        Map<String, Object> a = attributes(s);
+        assertEquals("s-9", a.get("http.session"));
+        assertEquals("xyz", a.get("http.cookies.sess"));
+        assertEquals("q=1", a.get("url.query"));
+        assertFalse(a.containsKey("http.path"), "netramesh attributes off");
+    }
+
+    @Test
+    void jaegerAndB3ParentsAreHonouredAndKeptCurrent() throws Exception {
+        tracing(Map.of());
+        String jaeger = play(Direction.OUTBOUND, "GET / HTTP/1.1\r\nuber-trace-id: " + PARENT_TRACE + ":" + PARENT_SPAN + ":0:1\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        String b3 = play(Direction.OUTBOUND, "GET / HTTP/1.1\r\nX-B3-TraceId: " + PARENT_TRACE + "\r\nX-B3-SpanId: " + PARENT_SPAN
+                + "\r\nX-B3-Sampled: 1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        List<SpanData> spans = spans(2);
+        for (SpanData s : spans) {
+            assertEquals(PARENT_TRACE, s.getTraceId());
+            assertEquals(PARENT_SPAN, s.getParentSpanId());
+        }
+        assertEquals(1, count(jaeger, "uber-trace-id: "), jaeger);
+        assertFalse(jaeger.contains(":" + PARENT_SPAN + ":0:1"), "the stale uber-trace-id is replaced");
+        assertEquals(1, count(b3.toLowerCase(), "x-b3-spanid: "), b3);
+        assertFalse(b3.contains("X-B3-SpanId: " + PARENT_SPAN), "the stale B3 span id is replaced");
+    }
+
+    @Test
+    void samplingOffExportsNothingButStillPropagates() throws Exception {
+        tracing(Map.of("JAEGER_SAMPLER_TYPE", "const", "JAEGER_SAMPLER_PARAM", "0"));
+        String forwarded = play(Direction.INBOUND, "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        Matcher m = TRACEPARENT.matcher(forwarded);
+        assertTrue(m.find(), forwarded);
+        assertEquals(0, Integer.parseInt(m.group(3), 16) & 1, "not sampled");
+        Thread.sleep(300);
+        assertEquals(0, exporter.getFinishedSpanItems().size());
+    }
+
+    @Test
+    void theRequestIdStoreStaysWithinItsBound() throws Exception {
+        tracing(Map.of("NETRA_TRACING_CONTEXT_MAX_ENTRIES", "100"));
+        for (int i = 0; i < 1000; i++) {
+            play(Direction.INBOUND, "GET / HTTP/1.1\r\nX-Request-Id: id-" + i + "\r\n\r\n", "HTTP/1.1 204 No\r\n\r\n");
+        }
+        assertEquals(100, tracing.storedContexts());
+    }
+
+    @Test
+    void jaegerDatagramsStayUnderTheUdpLimit() throws Exception {
+        tracing(Map.of());
+        for (int i = 0; i < 400; i++) {
+            play(Direction.INBOUND, "GET /" + "p".repeat(200) + i + " HTTP/1.1\r\n\r\n", "HTTP/1.1 204 No\r\n\r\n");
+        }
+        List<SpanData> spans = spans(400);
+        List<byte[]> datagrams = new JaegerUdpExporter("127.0.0.1:6831").datagrams(spans);
+        assertTrue(datagrams.size() > 1, "split into several datagrams");
+        for (byte[] d : datagrams) {
+            assertTrue(d.length <= JaegerUdpExporter.MAX_DATAGRAM, "datagram of " + d.length);
+            assertEquals((byte) 0x82, d[0], "compact protocol");
+            assertEquals((byte) 0x81, d[1], "version 1, oneway");
+        }
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static Map<String, Object> attributes(SpanData s) {
+        Map<String, Object> m = new HashMap<>();
+        s.getAttributes().forEach((k, v) -> m.put(k.getKey(), v));
+        assertNotNull(m);
+        return m;
+    }
+}
