@@ -43,6 +43,13 @@ final class Pod implements AutoCloseable {
         return pod;
     }
 
+    /** A pod without netra whose {@code port} is published to the test host. */
+    static Pod plainPublishing(Network network, String name, int port, String... servers) {
+        Pod pod = new Pod(name, app(network, name, servers).withExposedPorts(port));
+        pod.app.start();
+        return pod;
+    }
+
     /** A pod with netra-init and the sidecar, both configured by {@code env}. */
     static Pod meshed(Network network, String name, Map<String, String> env, String... servers) {
         GenericContainer<?> app = app(network, name, servers).withExposedPorts(ADMIN_PORT);

@@ -60,6 +60,56 @@ final class HttpApps {
         }
     }
 
+    /**
+     * An app in the middle of a call chain: for {@code GET /chain/MODE/...} it calls the next hop
+     * with the same path, passing on only what MODE says (rid: X-Request-Id; traceparent;
+     * uber: uber-trace-id; b3: the B3 headers), then answers with the next hop's status.
+     */
+    static void relay(Socket s, String nextHost, int nextPort) throws IOException {
+        s.setTcpNoDelay(true);
+        InputStream in = new BufferedInputStream(s.getInputStream());
+        OutputStream out = s.getOutputStream();
+        while (true) {
+            String head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            String path = head.substring(0, head.indexOf('\r')).split(" ")[1];
+            String mode = path.startsWith("/chain/") ? path.split("/")[2] : "rid";
+            StringBuilder pass = new StringBuilder();
+            for (String line : head.split("\r\n")) {
+                String name = line.contains(":") ? line.substring(0, line.indexOf(':')).toLowerCase(Locale.ROOT) : "";
+                boolean keep = switch (mode) {
+                    case "traceparent" -> name.equals("traceparent") || name.equals("tracestate");
+                    case "uber" -> name.equals("uber-trace-id");
+                    case "b3" -> name.equals("b3") || name.startsWith("x-b3-");
+                    default -> name.equals("x-request-id");
+                };
+                if (keep) {
+                    pass.append(line).append("\r\n");
+                }
+            }
+            int status;
+            try (Socket next = new Socket(nextHost, nextPort)) {
+                next.setTcpNoDelay(true);
+                next.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + nextHost + ":" + nextPort + "\r\n"
+                        + pass + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                InputStream nin = new BufferedInputStream(next.getInputStream());
+                String nextHead = readHead(nin);
+                status = nextHead == null ? 502 : Integer.parseInt(nextHead.substring(9, 12));
+            }
+            byte[] body = ("relayed " + status + "\n").getBytes(StandardCharsets.US_ASCII);
+            out.write(("HTTP/1.1 " + status + " X\r\nContent-Length: " + body.length + "\r\n\r\n"
+                    + new String(body, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+    }
+
+    /** Accepts and reads forever without answering: a collector that hangs. */
+    static void sink(Socket s) throws IOException {
+        s.getInputStream().transferTo(OutputStream.nullOutputStream());
+    }
+
     /** N sequential requests for PATH on one keep-alive connection; prints the statuses seen. */
     static boolean load(String host, int port, String path, int n, String extraHeaders) throws IOException {
         TreeMap<Integer, Integer> statuses = new TreeMap<>();
@@ -70,8 +120,9 @@ final class HttpApps {
             s.setTcpNoDelay(true);
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
+            String extra = extraHeaders.isEmpty() || extraHeaders.endsWith("\r\n") ? extraHeaders : extraHeaders + "\r\n";
             byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUser-Agent: netra-testapp\r\n"
-                    + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    + extra + "\r\n").getBytes(StandardCharsets.US_ASCII);
             for (int i = 0; i < n; i++) {
                 out.write(request);
                 out.flush();

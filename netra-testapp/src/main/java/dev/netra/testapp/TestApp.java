@@ -32,12 +32,16 @@ public final class TestApp {
                   hash:PORT:REPLY_BYTES           read to EOF, answer "<sha256> <count>\\n" + REPLY_BYTES bytes
                   reset:PORT                      read once, then reset the connection
                   http:PORT                       keep-alive HTTP/1.1: /status/NNN answers NNN, /sleep/MS waits
+                  relay:PORT:HOST:PORT            calls the next hop per request, passing on trace headers by mode
+                  sink:PORT                       accepts and never answers
+                  collector:OTLP_PORT:UDP_PORT    decodes OTLP/HTTP and Jaeger UDP spans; lists them at /spans
               echo-client HOST PORT BYTES [CONNS] send BYTES per connection while reading the echo; verify it
               hash-client HOST PORT BYTES REPLY   send, half-close, verify the hash and the REPLY bytes after it
               corpus-server PORT_BASE             for each corpus case i on PORT_BASE+i: read to EOF, log it, answer
               corpus-client HOST PORT_BASE        play every corpus case; print what came back (base64)
               http-load HOST PORT PATH N [HDRS]   N keep-alive GETs; HDRS "Name: v\\n..." added to each
               golden HOST PORT                    the golden signals per direction from a sidecar's /metrics
+              trace-tree HOST PORT                the collector's spans as trees (service, name, duration)
               probe HOST PORT                     connect and report: DATA, EOF, RESET or REFUSED, with ms
               http-get HOST PORT PATH             print the body of a plain HTTP/1.0 GET
             """;
@@ -63,6 +67,13 @@ public final class TestApp {
                         }
                         case "reset" -> serve(port, TestApp::readThenReset);
                         case "http" -> serve(port, HttpApps::serve);
+                        case "relay" -> {
+                            String nextHost = spec[2];
+                            int nextPort = Integer.parseInt(spec[3]);
+                            serve(port, s -> HttpApps.relay(s, nextHost, nextPort));
+                        }
+                        case "sink" -> serve(port, HttpApps::sink);
+                        case "collector" -> Collector.run(port, Integer.parseInt(spec[2]));
                         default -> throw new IllegalArgumentException("unknown server " + args[i]);
                     }
                 }
@@ -88,6 +99,7 @@ public final class TestApp {
             case "http-load" -> exit(HttpApps.load(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]),
                     args.length > 5 ? args[5].replace("\\n", "\r\n") : ""));
             case "golden" -> Golden.print(args[1], Integer.parseInt(args[2]));
+            case "trace-tree" -> TraceTree.print(args[1], Integer.parseInt(args[2]));
             case "http-get" -> httpGet(args[1], Integer.parseInt(args[2]), args[3]);
             default -> {
                 System.err.print(USAGE);

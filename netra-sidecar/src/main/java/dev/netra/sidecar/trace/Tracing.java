@@ -156,18 +156,23 @@ public final class Tracing implements AutoCloseable {
             return;
         }
         Context parent = Context.root();
-        Format extractedWith = null;
+        boolean found = false;
+        // Every format the request carries is noted: the first gives the parent, and all of them are
+        // rewritten below, so that no stale copy points the app at the wrong parent.
+        List<Format> carried = new ArrayList<>(formats.size());
         for (Format f : formats) {
             Context c = f.propagator().extract(Context.root(), head, HeadCarrier.GETTER);
             if (Span.fromContext(c).getSpanContext().isValid()) {
-                parent = c;
-                extractedWith = f;
-                break;
+                if (!found) {
+                    parent = c;
+                    found = true;
+                }
+                carried.add(f);
             }
         }
         parent = baggage.extract(parent, head, HeadCarrier.GETTER);
         boolean inbound = e.direction() == Direction.INBOUND;
-        if (extractedWith == null && !inbound && e.requestId() != null) {
+        if (!found && !inbound && e.requestId() != null) {
             SpanContext stored = store.get(e.requestId());
             if (stored != null) {
                 parent = parent.with(Span.wrap(stored));
@@ -188,8 +193,8 @@ public final class Tracing implements AutoCloseable {
             p.inject(context, editor, HeadCarrier.SETTER);
         }
         // The format the request came with is kept current too: a stale copy would point at the wrong parent.
-        if (extractedWith != null) {
-            Format kept = extractedWith.name().equals("b3") && head.value(B3_SINGLE) == null ? B3_MULTI : extractedWith;
+        for (Format f : carried) {
+            Format kept = f.name().equals("b3") && head.value(B3_SINGLE) == null ? B3_MULTI : f;
             if (!config.propagators().contains(kept.name())) {
                 kept.propagator().inject(context, editor, HeadCarrier.SETTER);
             }
