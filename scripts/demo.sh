@@ -57,22 +57,23 @@ in_pod "$CLIENT" ip link set "c$$" up
 in_pod "$SERVER" ip link set "s$$" up
 
 echo "pods: client 10.77.0.1 (netns $CLIENT), server 10.77.0.2 (netns $SERVER)"
-for pod in "$CLIENT" "$SERVER"; do
-  in_pod "$pod" "$NETRA_ROOT/bin/netra" init >"$WORK/init-${pod##*-}.log" 2>&1 \
-    || { cat "$WORK/init-${pod##*-}.log"; die "netra init failed in $pod"; }
-done
+# The server pod also hosts a small trace collector (OTLP/HTTP on 4318), kept out of interception.
+in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" init >"$WORK/init-client.log" 2>&1 \
+  || { cat "$WORK/init-client.log"; die "netra init failed in the client pod"; }
+in_pod "$SERVER" env NETRA_INBOUND_EXCLUDE_PORTS=4318 "$NETRA_ROOT/bin/netra" init >"$WORK/init-server.log" 2>&1 \
+  || { cat "$WORK/init-server.log"; die "netra init failed in the server pod"; }
 echo "netra init: NETRA_INBOUND/NETRA_OUTBOUND rules written in both pods"
 
 # --- the sidecars, as uid 1337 -------------------------------------------------------------
 start_sidecar() {
-  local pod=$1 name=$2
+  local pod=$1 name=$2 collector=$3
   in_pod "$pod" setpriv --reuid 1337 --regid 1337 --clear-groups \
-    env NETRA_LOGGER_LEVEL=debug "$NETRA_ROOT/bin/netra" sidecar --service-name "$name" \
-    >"$WORK/sidecar-$name.log" 2>&1 &
+    env NETRA_LOGGER_LEVEL=debug OTEL_EXPORTER_OTLP_ENDPOINT="$collector" \
+    "$NETRA_ROOT/bin/netra" sidecar --service-name "$name" >"$WORK/sidecar-$name.log" 2>&1 &
   PIDS+=($!)
 }
-start_sidecar "$CLIENT" client
-start_sidecar "$SERVER" server
+start_sidecar "$CLIENT" client http://10.77.0.2:4318
+start_sidecar "$SERVER" server http://127.0.0.1:4318
 for pod in "$CLIENT" "$SERVER"; do
   for i in $(seq 1 100); do
     in_pod "$pod" bash -c 'exec 3<>/dev/tcp/127.0.0.1/14958 && printf "GET /ready HTTP/1.0\r\n\r\n" >&3 && grep -q "200" <&3' 2>/dev/null && break
@@ -83,7 +84,7 @@ done
 echo "sidecars: ready in both pods (uid 1337)"
 
 # --- the apps ------------------------------------------------------------------------------
-in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 http:8081 >"$WORK/server-app.log" 2>&1 &
+in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 http:8081 collector:4318:6831 >"$WORK/server-app.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q listening "$WORK/server-app.log" 2>/dev/null && break; sleep 0.1; done
 
@@ -96,7 +97,9 @@ fi
 echo "client app: 45 HTTP requests on one keep-alive connection to 10.77.0.2:8081 (40 answered 200, 5 answered 503)"
 in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/200 40 | sed 's/^/  /'
 in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/503 5 | sed 's/^/  /'
-sleep 0.5
+echo "client app: one more request, GET /status/200 with X-Request-Id: demo"
+in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/200 1 "X-Request-Id: demo" | sed 's/^/  /'
+sleep 2.5
 
 metric() { # pod name labels
   in_pod "$1" "$NETRA_ROOT/bin/netra" testapp http-get 127.0.0.1 14958 /metrics \
@@ -121,5 +124,8 @@ echo " client sidecar"
 in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp golden 127.0.0.1 14958 | sed 's/^/ /'
 echo " server sidecar"
 in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp golden 127.0.0.1 14958 | sed 's/^/ /'
+echo
+echo "the trace of that last request, as the collector in the server pod received it:"
+in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp trace-tree 127.0.0.1 4318 demo | sed 's/^/ /'
 echo
 echo "demo done; removing the namespaces, rules and processes"

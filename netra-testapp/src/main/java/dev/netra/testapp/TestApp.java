@@ -41,7 +41,7 @@ public final class TestApp {
               corpus-client HOST PORT_BASE        play every corpus case; print what came back (base64)
               http-load HOST PORT PATH N [HDRS]   N keep-alive GETs; HDRS "Name: v\\n..." added to each
               golden HOST PORT                    the golden signals per direction from a sidecar's /metrics
-              trace-tree HOST PORT                the collector's spans as trees (service, name, duration)
+              trace-tree HOST PORT [REQUEST_ID]   the collector's traces as trees (service, kind, name, duration)
               probe HOST PORT                     connect and report: DATA, EOF, RESET or REFUSED, with ms
               http-get HOST PORT PATH             print the body of a plain HTTP/1.0 GET
             """;
@@ -99,7 +99,7 @@ public final class TestApp {
             case "http-load" -> exit(HttpApps.load(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]),
                     args.length > 5 ? args[5].replace("\\n", "\r\n") : ""));
             case "golden" -> Golden.print(args[1], Integer.parseInt(args[2]));
-            case "trace-tree" -> TraceTree.print(args[1], Integer.parseInt(args[2]));
+            case "trace-tree" -> TraceTree.print(args[1], Integer.parseInt(args[2]), args.length > 3 ? args[3] : null);
             case "http-get" -> httpGet(args[1], Integer.parseInt(args[2]), args[3]);
             default -> {
                 System.err.print(USAGE);

@@ -15,7 +15,8 @@ final class TraceTree {
     private TraceTree() {
     }
 
-    static void print(String host, int port) throws IOException {
+    /** Every trace, or with {@code requestId} only the trace whose spans carry that request id. */
+    static void print(String host, int port, String requestId) throws IOException {
         String body;
         try (Socket s = new Socket(host, port)) {
             s.getOutputStream().write(("GET /spans HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -28,6 +29,9 @@ final class TraceTree {
             byTrace.computeIfAbsent(s.get("trace"), t -> new ArrayList<>()).add(s);
         }
         for (var trace : byTrace.entrySet()) {
+            if (requestId != null && trace.getValue().stream().noneMatch(s -> requestId.equals(s.get("a.http.request_id")))) {
+                continue;
+            }
             System.out.println("trace " + trace.getKey() + " (" + trace.getValue().size() + " spans)");
             List<Map<String, String>> all = trace.getValue();
             all.stream().filter(s -> all.stream().noneMatch(p -> p.get("span").equals(s.get("parent"))))
