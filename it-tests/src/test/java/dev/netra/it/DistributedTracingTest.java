@@ -47,7 +47,7 @@ class DistributedTracingTest {
         collector = Pod.plainPublishing(network, "collector", QUERY, "collector:4318:6831", "sink:4319");
         Map<String, String> otlp = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
                 "HTTP_HEADER_TAG_MAP", "x-session:http.session");
-        c = Pod.meshed(network, "c", otlp, "http:8080");
+        c = Pod.meshed(network, "c", otlp, "http:8080", "reset:7070");
         b = Pod.meshed(network, "b", Map.of("JAEGER_AGENT_HOST", "collector", "JAEGER_AGENT_PORT", "6831",
                 "JAEGER_SAMPLER_TYPE", "const", "JAEGER_SAMPLER_PARAM", "1"), "relay:8080:c:8080");
         a = Pod.meshed(network, "a", otlp, "relay:8080:b:8080");
@@ -112,6 +112,15 @@ class DistributedTracingTest {
         Map<String, String> span = awaitTrace("rid-503", 1).getFirst();
         assertEquals("error", span.get("status"));
         assertEquals("true", span.get("a.error"));
+    }
+
+    @Test
+    void anUpstreamResetIsAnErrorWithItsReason() throws Exception {
+        ExecResult r = client.run("http-load", "c", "7070", "/x", "1", "X-Request-Id: rid-reset");
+        assertTrue(r.getExitCode() != 0 || r.getStdout().contains("FAIL"), "the app saw the reset: " + r.getStdout());
+        Map<String, String> span = awaitTrace("rid-reset", 1).getFirst();
+        assertEquals("error", span.get("status"));
+        assertEquals("server", span.get("kind"));
     }
 
     @Test

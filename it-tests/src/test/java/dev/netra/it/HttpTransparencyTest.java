@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpTransparencyTest {
     private static final int BASE = 20000;
-    /** The only edits netra makes today: a request id where there is none, X-Source on outbound requests. */
-    private static final Pattern ADDED = Pattern.compile("X-Request-Id: [0-9a-f-]{36}\r\n|X-Source: netra\r\n");
+    /** netra's documented edits: a request id where there is none, X-Source on outbound requests, trace context. */
+    private static final Pattern ADDED = Pattern.compile("X-Request-Id: [0-9a-f-]{36}\r\n|X-Source: netra\r\n"
+            + "|traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\r\n|uber-trace-id: [0-9a-f]{1,32}:[0-9a-f]{1,16}:[0-9a-f]{1,16}:[0-9a-f]{1,2}\r\n");
 
     private Network network;
     private Pod directServer;

@@ -14,6 +14,7 @@ public final class HeaderEditor {
     private final byte[][] names = new byte[MAX_EDITS][];
     private final String[] displayNames = new String[MAX_EDITS];
     private final String[] values = new String[MAX_EDITS];
+    private final boolean[] written = new boolean[MAX_EDITS];
     private int count;
     private byte[] out = new byte[0];
 
@@ -44,7 +45,11 @@ public final class HeaderEditor {
         return count == 0;
     }
 
-    /** The edited head, ready to write (position 0, limit its length). */
+    /**
+     * The edited head, ready to write (position 0, limit its length). A replaced header keeps the
+     * place and the name spelling of its first occurrence; further occurrences go; new headers
+     * go just before the empty line.
+     */
     ByteBuffer apply(HttpHead head) {
         int need = head.length();
         for (int i = 0; i < count; i++) {
@@ -54,20 +59,38 @@ public final class HeaderEditor {
             out = new byte[Math.max(need, 1024)];
         }
         byte[] src = head.bytes();
+        boolean[] done = written;
+        java.util.Arrays.fill(done, 0, count, false);
         int w = 0;
         int copied = 0;
         for (int h = 0; h < head.headerCount(); h++) {
-            if (replaced(head, h)) {
-                int s = head.lineStart(h);
-                System.arraycopy(src, copied, out, w, s - copied);
-                w += s - copied;
-                copied = head.lineEndWithBreak(h);
+            int edit = editFor(head, h);
+            if (edit < 0) {
+                continue;
+            }
+            int s = head.lineStart(h);
+            System.arraycopy(src, copied, out, w, s - copied);
+            w += s - copied;
+            copied = head.lineEndWithBreak(h);
+            if (!done[edit]) {
+                done[edit] = true;
+                int nameEnd = s + names[edit].length;
+                System.arraycopy(src, s, out, w, nameEnd - s);
+                w += nameEnd - s;
+                out[w++] = ':';
+                out[w++] = ' ';
+                w = ascii(values[edit], w);
+                out[w++] = '\r';
+                out[w++] = '\n';
             }
         }
         int end = head.endOfHeaders();
         System.arraycopy(src, copied, out, w, end - copied);
         w += end - copied;
         for (int i = 0; i < count; i++) {
+            if (done[i]) {
+                continue;
+            }
             w = ascii(displayNames[i], w);
             out[w++] = ':';
             out[w++] = ' ';
@@ -80,13 +103,13 @@ public final class HeaderEditor {
         return ByteBuffer.wrap(out, 0, w);
     }
 
-    private boolean replaced(HttpHead head, int h) {
+    private int editFor(HttpHead head, int h) {
         for (int i = 0; i < count; i++) {
             if (head.nameIs(h, names[i])) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     private int ascii(String s, int w) {

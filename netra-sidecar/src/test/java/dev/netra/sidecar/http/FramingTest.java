@@ -166,12 +166,12 @@ class FramingTest {
     @Test
     void requestIdIsAddedWhenMissingAndXSourceOverwrittenOnOutbound() throws IOException {
         Harness h = new Harness(Direction.OUTBOUND, new RequestIdEdits("X-Request-Id", "X-Source", "netra"), true);
-        h.client(ascii("GET / HTTP/1.1\r\nHost: a\r\nx-source: app\r\nAccept: */*\r\n\r\n"
+        h.client(ascii("GET / HTTP/1.1\r\nHost: a\r\nx-source: app\r\nAccept: */*\r\nX-SOURCE: again\r\n\r\n"
                 + "GET /2 HTTP/1.1\r\nHost: a\r\nx-request-id: abc\r\n\r\n"));
         String out = str(h.toUpstream);
         String first = out.substring(0, out.indexOf("\r\n\r\n") + 4);
-        assertTrue(first.matches("GET / HTTP/1\\.1\r\nHost: a\r\nAccept: \\*/\\*\r\n"
-                + "X-Request-Id: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\r\nX-Source: netra\r\n\r\n"), first);
+        assertTrue(first.matches("GET / HTTP/1\\.1\r\nHost: a\r\nx-source: netra\r\nAccept: \\*/\\*\r\n"
+                + "X-Request-Id: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\r\n\r\n"), first);
         assertEquals("GET /2 HTTP/1.1\r\nHost: a\r\nx-request-id: abc\r\nX-Source: netra\r\n\r\n", out.substring(first.length()));
         String added = first.substring(first.indexOf("X-Request-Id: ") + 14, first.indexOf("X-Request-Id: ") + 50);
         assertEquals(added, h.session.startResponse().requestId(), "the exchange knows the id netra added");
