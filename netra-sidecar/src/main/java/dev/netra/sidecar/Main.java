@@ -12,6 +12,7 @@ import dev.netra.sidecar.metrics.HttpMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.RuntimeMetrics;
 import dev.netra.sidecar.metrics.StatsdReporter;
+import dev.netra.sidecar.routing.Router;
 import dev.netra.sidecar.trace.Tracing;
 import dev.netra.sidecar.proxy.Listener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -72,9 +73,13 @@ public final class Main {
         if (config.statsdEnabled()) {
             listeners.add(new StatsdReporter(config.statsdPrefix(), config.statsdAddress()));
         }
-        HeaderEdits edits = new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue())
-                .andThen(tracing.edits());
-        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners));
+        HeaderEdits edits = new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue());
+        Router router = config.routingEnabled() ? new Router(config, registry, timer) : null;
+        if (router != null) {
+            edits = edits.andThen(router.edits());
+        }
+        edits = edits.andThen(tracing.edits());
+        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners), router);
         AdminServer admin;
         try {
             admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);

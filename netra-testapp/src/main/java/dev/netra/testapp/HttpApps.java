@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.List;
 import java.util.TreeMap;
 
 /** A tiny keep-alive HTTP/1.1 server and client, for metrics scenarios and the demo. */
@@ -21,6 +22,11 @@ final class HttpApps {
      * {@code /sleep/MS} answers 200 after MS milliseconds, anything else 200.
      */
     static void serve(Socket s) throws IOException {
+        serve(s, "");
+    }
+
+    /** As {@link #serve(Socket)}, naming itself in each body and logging each request line. */
+    static void serve(Socket s, String name) throws IOException {
         s.setTcpNoDelay(true);
         InputStream in = new BufferedInputStream(s.getInputStream());
         OutputStream out = s.getOutputStream();
@@ -30,6 +36,9 @@ final class HttpApps {
                 return;
             }
             String[] requestLine = head.substring(0, head.indexOf('\r')).split(" ");
+            if (!name.isEmpty()) {
+                System.out.println("request " + name + " " + requestLine[0] + " " + requestLine[1]);
+            }
             String path = requestLine.length > 1 ? requestLine[1] : "/";
             long length = 0;
             for (String line : head.split("\r\n")) {
@@ -49,7 +58,7 @@ final class HttpApps {
                     return;
                 }
             }
-            byte[] body = ("status " + status + "\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] body = (name.isEmpty() ? "status " + status + "\n" : name + " " + path).getBytes(StandardCharsets.US_ASCII);
             // one write per response, as real servers do: no Nagle/delayed-ACK stalls between head and body
             ByteArrayOutputStream response = new ByteArrayOutputStream();
             response.writeBytes(("HTTP/1.1 " + status + " X\r\nContent-Length: " + body.length
@@ -113,6 +122,7 @@ final class HttpApps {
     /** N sequential requests for PATH on one keep-alive connection; prints the statuses seen. */
     static boolean load(String host, int port, String path, int n, String extraHeaders) throws IOException {
         TreeMap<Integer, Integer> statuses = new TreeMap<>();
+        String lastBody = "";
         long started = System.nanoTime();
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 10_000);
@@ -139,11 +149,41 @@ final class HttpApps {
                         length = Long.parseLong(line.substring(15).trim());
                     }
                 }
-                in.skipNBytes(length);
+                lastBody = new String(in.readNBytes((int) length), StandardCharsets.ISO_8859_1).trim();
             }
         }
-        System.out.printf("OK http n=%d statuses=%s ms=%d%n", n, statuses, (System.nanoTime() - started) / 1_000_000);
+        System.out.printf("OK http n=%d statuses=%s body=[%s] ms=%d%n", n, statuses, lastBody,
+                (System.nanoTime() - started) / 1_000_000);
         return true;
+    }
+
+    /** Requests with the given extra headers each, sent in one write (pipelined); prints the bodies in order. */
+    static boolean pipeline(String host, int port, List<String> extraHeaders) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 10_000);
+            s.setSoTimeout(20_000);
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < extraHeaders.size(); i++) {
+                String extra = extraHeaders.get(i).replace("\\n", "\r\n");
+                all.append("GET /pipelined/").append(i).append(" HTTP/1.1\r\nHost: ").append(host).append(':').append(port)
+                        .append("\r\n").append(extra.isEmpty() || extra.endsWith("\r\n") ? extra : extra + "\r\n").append("\r\n");
+            }
+            s.getOutputStream().write(all.toString().getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            List<String> bodies = new java.util.ArrayList<>();
+            for (int i = 0; i < extraHeaders.size(); i++) {
+                String head = readHead(in);
+                long length = 0;
+                for (String line : head.split("\r\n")) {
+                    if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                        length = Long.parseLong(line.substring(15).trim());
+                    }
+                }
+                bodies.add(head.substring(9, 12) + " " + new String(in.readNBytes((int) length), StandardCharsets.ISO_8859_1).trim());
+            }
+            System.out.println("OK pipeline " + bodies);
+            return true;
+        }
     }
 
     /** The head up to and including the empty line, or null at end of stream. */

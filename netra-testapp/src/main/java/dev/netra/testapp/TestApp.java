@@ -31,7 +31,8 @@ public final class TestApp {
                   echo:PORT                       echo every byte; half-close when the client does
                   hash:PORT:REPLY_BYTES           read to EOF, answer "<sha256> <count>\\n" + REPLY_BYTES bytes
                   reset:PORT                      read once, then reset the connection
-                  http:PORT                       keep-alive HTTP/1.1: /status/NNN answers NNN, /sleep/MS waits
+                  http:PORT[:NAME]                keep-alive HTTP/1.1: /status/NNN answers NNN, /sleep/MS waits;
+                                                  with NAME, bodies say "NAME PATH" and requests are logged
                   relay:PORT:HOST:PORT            calls the next hop per request, passing on trace headers by mode
                   sink:PORT                       accepts and never answers
                   collector:OTLP_PORT:UDP_PORT    decodes OTLP/HTTP and Jaeger UDP spans; lists them at /spans
@@ -40,6 +41,7 @@ public final class TestApp {
               corpus-server PORT_BASE             for each corpus case i on PORT_BASE+i: read to EOF, log it, answer
               corpus-client HOST PORT_BASE        play every corpus case; print what came back (base64)
               http-load HOST PORT PATH N [HDRS]   N keep-alive GETs; HDRS "Name: v\\n..." added to each
+              http-pipeline HOST PORT HDRS...     one request per HDRS argument, all in one write; prints the bodies
               golden HOST PORT                    the golden signals per direction from a sidecar's /metrics
               trace-tree HOST PORT [REQUEST_ID]   the collector's traces as trees (service, kind, name, duration)
               probe HOST PORT                     connect and report: DATA, EOF, RESET or REFUSED, with ms
@@ -66,7 +68,10 @@ public final class TestApp {
                             serve(port, s -> hashAndReply(s, reply));
                         }
                         case "reset" -> serve(port, TestApp::readThenReset);
-                        case "http" -> serve(port, HttpApps::serve);
+                        case "http" -> {
+                            String name = spec.length > 2 ? spec[2] : "";
+                            serve(port, s -> HttpApps.serve(s, name));
+                        }
                         case "relay" -> {
                             String nextHost = spec[2];
                             int nextPort = Integer.parseInt(spec[3]);
@@ -98,6 +103,8 @@ public final class TestApp {
             case "corpus-client" -> corpusClient(args[1], Integer.parseInt(args[2]));
             case "http-load" -> exit(HttpApps.load(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]),
                     args.length > 5 ? args[5].replace("\\n", "\r\n") : ""));
+            case "http-pipeline" -> exit(HttpApps.pipeline(args[1], Integer.parseInt(args[2]),
+                    java.util.Arrays.asList(args).subList(3, args.length)));
             case "golden" -> Golden.print(args[1], Integer.parseInt(args[2]));
             case "trace-tree" -> TraceTree.print(args[1], Integer.parseInt(args[2]), args.length > 3 ? args[3] : null);
             case "http-get" -> httpGet(args[1], Integer.parseInt(args[2]), args[3]);

@@ -40,6 +40,10 @@ public record SidecarConfig(
         String routingCookieName,
         Duration routingContextExpiration,
         Duration routingContextCleanupInterval,
+        boolean routingRewriteHost,
+        List<String> routingAllowedTargets,
+        int routingMaxEntries,
+        Duration upstreamIdleTimeout,
         Map<String, String> jaeger,
         TracingConfig tracing,
         int maxConnections,
@@ -105,6 +109,10 @@ public record SidecarConfig(
                 env.headerName("NETRA_HTTP_ROUTING_COOKIE_NAME", "X-Route"),
                 env.millis("NETRA_ROUTING_CONTEXT_EXPIRATION_MILLISECONDS", 5000),
                 env.millis("NETRA_ROUTING_CONTEXT_CLEANUP_INTERVAL", 1000),
+                env.flag("NETRA_HTTP_ROUTING_REWRITE_HOST"),
+                env.list("NETRA_HTTP_ROUTING_ALLOWED_TARGETS").stream().map(t -> t.toLowerCase(Locale.ROOT)).toList(),
+                env.integer("NETRA_ROUTING_CONTEXT_MAX_ENTRIES", 100_000, 1, 10_000_000),
+                env.millis("NETRA_UPSTREAM_IDLE_TIMEOUT_MILLISECONDS", 30_000),
                 jaeger(environment, env),
                 TracingConfig.from(environment, env, jaeger(environment, env)),
                 env.integer("NETRA_MAX_CONNECTIONS", 4096, 1, 1_000_000),
@@ -183,6 +191,10 @@ public record SidecarConfig(
         lines.add("NETRA_HTTP_ROUTING_COOKIE_NAME=" + routingCookieName);
         lines.add("NETRA_ROUTING_CONTEXT_EXPIRATION_MILLISECONDS=" + routingContextExpiration.toMillis());
         lines.add("NETRA_ROUTING_CONTEXT_CLEANUP_INTERVAL=" + routingContextCleanupInterval.toMillis());
+        lines.add("NETRA_HTTP_ROUTING_REWRITE_HOST=" + routingRewriteHost);
+        lines.add("NETRA_HTTP_ROUTING_ALLOWED_TARGETS=" + routingAllowedTargets);
+        lines.add("NETRA_ROUTING_CONTEXT_MAX_ENTRIES=" + routingMaxEntries);
+        lines.add("NETRA_UPSTREAM_IDLE_TIMEOUT_MILLISECONDS=" + upstreamIdleTimeout.toMillis());
         jaeger.forEach((k, v) -> lines.add(k + "=" + (SECRETS.contains(k) ? "(set, hidden)" : v)));
         lines.addAll(tracing.describe());
         lines.add("NETRA_MAX_CONNECTIONS=" + maxConnections);

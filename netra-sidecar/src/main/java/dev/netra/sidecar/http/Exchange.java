@@ -50,6 +50,9 @@ public final class Exchange {
     private long responseEndNanos;
     private volatile End end;
     private Object attachment;
+    private InetSocketAddress upstream;
+    private final boolean requestKeepAlive;
+    private boolean responseKeepAlive;
 
     Exchange(Direction direction, InetSocketAddress client, InetSocketAddress destination, HttpHead head,
              byte[] headCopy, long now) {
@@ -66,6 +69,7 @@ public final class Exchange {
         this.headRequest = head.methodIs(Http.HEAD);
         this.connectRequest = head.methodIs(Http.CONNECT);
         this.upgradeRequest = head.hasUpgrade();
+        this.requestKeepAlive = head.keepAlive();
         this.requestHeadNanos = now;
     }
 
@@ -84,6 +88,7 @@ public final class Exchange {
         this.responseHeadLength = head.length();
         this.status = head.status();
         this.responseHeadNanos = now;
+        this.responseKeepAlive = head.keepAlive();
     }
 
     void responseEnded(long bodyBytes, long now) {
@@ -223,6 +228,29 @@ public final class Exchange {
 
     public End end() {
         return end;
+    }
+
+    /** Where the request went when routing sent it elsewhere than its original destination, else null. */
+    public InetSocketAddress upstream() {
+        return upstream;
+    }
+
+    /** Routing's choice, made while the request head passes. */
+    public void upstream(InetSocketAddress to) {
+        this.upstream = to;
+    }
+
+    /** Whether both request and response allow the connection to carry another exchange. */
+    public boolean keepAlive() {
+        return requestKeepAlive && responseKeepAlive;
+    }
+
+    /** Completes an exchange with a response netra wrote itself (502 when a routed target cannot be reached). */
+    void localResponse(int status, long bodyBytes, long now) {
+        this.status = status;
+        this.responseHeadNanos = now;
+        this.responseBodyBytes = bodyBytes;
+        this.responseEndNanos = now;
     }
 
     /** Lets a header edit leave something for a listener (the tracing span). */

@@ -32,6 +32,40 @@ public final class HttpSession {
     private Protocol protocol;
     private volatile Verdict verdict = Verdict.NONE;
     private String fallbackReason;
+    private UpstreamSelector selector;
+
+    /** Chooses, per request, where its bytes go (routing); called with the request head parsed and edited. */
+    @FunctionalInterface
+    public interface UpstreamSelector {
+        void select(Exchange e) throws java.io.IOException;
+    }
+
+    /** Routing sets this; without it every request goes to the connection's one upstream. */
+    public void selector(UpstreamSelector s) {
+        this.selector = s;
+    }
+
+    UpstreamSelector selector() {
+        return selector;
+    }
+
+    /**
+     * Answers the oldest open request with a response of netra's own (the one place netra speaks
+     * HTTP: 502 for an unreachable routed target), written to {@code client}.
+     */
+    public void respondLocally(Exchange e, java.nio.channels.WritableByteChannel client, int status, String reason,
+                               String body) throws java.io.IOException {
+        synchronized (this) {
+            responding = pending.pollFirst();
+        }
+        byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+                + b.length + "\r\n\r\n";
+        Forwarder.writeFully(client, java.nio.ByteBuffer.wrap(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        Forwarder.writeFully(client, java.nio.ByteBuffer.wrap(b));
+        e.localResponse(status, b.length, System.nanoTime());
+        complete(e);
+    }
 
     /**
      * @param detect true to tell HTTP from not by the first bytes; false when the port is known
@@ -109,6 +143,11 @@ public final class HttpSession {
 
     Verdict verdict() {
         return verdict;
+    }
+
+    /** True once a 101 or a 2xx to CONNECT made the connection a tunnel. */
+    public boolean tunneled() {
+        return verdict == Verdict.TUNNEL;
     }
 
     void verdict(Verdict v) {

@@ -143,6 +143,9 @@ final class RequestFramer extends MessageFramer {
         }
         editor.reset();
         session.settings.edits().edit(head, e, editor);
+        if (session.selector() != null) {
+            session.selector().select(e);
+        }
         Forwarder.writeFully(out, editor.isEmpty() ? held() : editor.apply(head));
         reader.reset();
         current = e;

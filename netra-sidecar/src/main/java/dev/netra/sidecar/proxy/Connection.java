@@ -8,6 +8,7 @@ import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HttpPolicy;
 import dev.netra.sidecar.http.HttpSession;
+import dev.netra.sidecar.http.ProtocolDetector;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import org.tinylog.Logger;
 
@@ -79,12 +80,35 @@ final class Connection implements Runnable {
             m.active().inc();
             Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
 
+            HttpPolicy.Mode mode = ctx.httpPolicy().modeFor(target.getPort());
+            byte[] prefix = null;
+            if (ctx.router() != null && direction == Direction.OUTBOUND && mode != HttpPolicy.Mode.OPAQUE) {
+                boolean isHttp = mode == HttpPolicy.Mode.HTTP;
+                if (!isHttp) {
+                    prefix = peek();
+                    isHttp = ProtocolDetector.detect(ByteBuffer.wrap(prefix)) == ProtocolDetector.Verdict.HTTP;
+                }
+                if (isHttp) {
+                    client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    http = new HttpSession(id, direction, peer, target, ctx.http(), false);
+                    toUpstream = ctx.buffers().acquire();
+                    toClient = ctx.buffers().acquire();
+                    Exchange.End end = new RoutedConnection(id, client, target, ctx, m, http, ctx.router())
+                            .run(prefix, toUpstream, toClient);
+                    firstEnd.compareAndSet(null, end);
+                    return;
+                }
+                mode = HttpPolicy.Mode.OPAQUE; // what the client said first is not HTTP
+            }
             SocketChannel up = connect(target, direction, m);
             if (up == null) {
                 return;
             }
             client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            HttpPolicy.Mode mode = ctx.httpPolicy().modeFor(target.getPort());
+            if (prefix != null && prefix.length > 0) {
+                Forwarder.writeFully(up, ByteBuffer.wrap(prefix));
+                m.bytesToUpstream().inc(prefix.length);
+            }
             Forwarder requests = Forwarder.opaque(up);
             Forwarder responses = Forwarder.opaque(client);
             if (mode != HttpPolicy.Mode.OPAQUE) {
@@ -186,6 +210,34 @@ final class Connection implements Runnable {
             }
             abort("peer reset");
         }
+    }
+
+    /**
+     * With routing on, the first bytes decide whether requests are routed; waits for them at most
+     * NETRA_DETECT_TIMEOUT_MILLISECONDS, so a server that speaks first is only briefly delayed.
+     */
+    private byte[] peek() throws IOException {
+        byte[] b = new byte[64];
+        int n = 0;
+        client.socket().setSoTimeout((int) ctx.config().detectTimeout().toMillis());
+        try {
+            java.io.InputStream in = client.socket().getInputStream();
+            while (n < b.length) {
+                int r = in.read(b, n, b.length - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+                if (ProtocolDetector.detect(ByteBuffer.wrap(b, 0, n)) != ProtocolDetector.Verdict.NEED_MORE) {
+                    break;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            // not enough to tell: plain TCP
+        } finally {
+            client.socket().setSoTimeout(0);
+        }
+        return java.util.Arrays.copyOf(b, n);
     }
 
     private String side(SocketChannel ch) {

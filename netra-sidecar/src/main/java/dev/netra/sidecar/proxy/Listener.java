@@ -9,7 +9,6 @@ import org.tinylog.Logger;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -30,18 +29,21 @@ public final class Listener implements ProxyContext, AutoCloseable {
     private final OriginalDestinations destinations;
     private final HttpPolicy httpPolicy;
     private final HttpSettings http;
+    private final dev.netra.sidecar.routing.Router router;
     private final Semaphore permits;
     private final Map<Long, Connection> open = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile ServerSocketChannel server;
     private volatile boolean accepting;
 
-    public Listener(SidecarConfig config, ProxyMetrics metrics, HttpSettings http) {
-        this(config, metrics, OriginalDestinations.KERNEL, http);
+    public Listener(SidecarConfig config, ProxyMetrics metrics, HttpSettings http, dev.netra.sidecar.routing.Router router) {
+        this(config, metrics, OriginalDestinations.KERNEL, http, router);
     }
 
-    Listener(SidecarConfig config, ProxyMetrics metrics, OriginalDestinations destinations, HttpSettings http) {
+    Listener(SidecarConfig config, ProxyMetrics metrics, OriginalDestinations destinations, HttpSettings http,
+             dev.netra.sidecar.routing.Router router) {
         this.config = config;
+        this.router = router;
         this.destinations = destinations;
         this.http = http;
         this.httpPolicy = new HttpPolicy(config);
@@ -86,7 +88,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
                 open.put(c.id(), c);
                 Thread.ofVirtual().name("netra-conn-" + c.id()).start(c);
             }
-        } catch (AsynchronousCloseException e) {
+        } catch (java.nio.channels.ClosedChannelException e) {
             Logger.debug("listener closed");
         } catch (IOException e) {
             Logger.error(e, "accept failed; no more connections are taken");
@@ -171,6 +173,11 @@ public final class Listener implements ProxyContext, AutoCloseable {
     @Override
     public HttpSettings http() {
         return http;
+    }
+
+    @Override
+    public dev.netra.sidecar.routing.Router router() {
+        return router;
     }
 
     @Override

@@ -19,6 +19,9 @@ interface ProxyContext {
 
     HttpSettings http();
 
+    /** Null unless NETRA_HTTP_ROUTING_ENABLED. */
+    dev.netra.sidecar.routing.Router router();
+
     /** Called exactly once by each connection when it has released everything. */
     void finished(Connection connection);
 }

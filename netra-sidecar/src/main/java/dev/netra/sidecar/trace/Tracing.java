@@ -8,6 +8,7 @@ import dev.netra.sidecar.http.ExchangeListener;
 import dev.netra.sidecar.http.HeaderEditor;
 import dev.netra.sidecar.http.HeaderEdits;
 import dev.netra.sidecar.http.HttpHead;
+import dev.netra.sidecar.http.RequestIdStore;
 import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -51,7 +52,7 @@ public final class Tracing implements AutoCloseable {
     private final TracingConfig config;
     private final SdkTracerProvider provider;
     private final Tracer tracer;
-    private final ContextStore store;
+    private final RequestIdStore<SpanContext> store;
     private final Set<String> ignoredPaths;
     private final Map<String, String> headerTags;
     private final Map<String, String> cookieTags;
@@ -71,7 +72,7 @@ public final class Tracing implements AutoCloseable {
     /** Builds the pipeline; {@code exporter} null means "from the config". */
     public Tracing(SidecarConfig sidecar, SpanCounters counters, ScheduledExecutorService timer, SpanExporter exporter) {
         this.config = sidecar.tracing();
-        this.store = new ContextStore(config.maxContexts(), sidecar.tracingContextExpiration());
+        this.store = new RequestIdStore<>(config.maxContexts(), sidecar.tracingContextExpiration());
         this.ignoredPaths = Set.copyOf(sidecar.tracingIgnoredPaths());
         this.headerTags = sidecar.headerTagMap();
         this.cookieTags = sidecar.cookieTagMap();

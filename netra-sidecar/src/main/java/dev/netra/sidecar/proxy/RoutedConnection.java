@@ -1,0 +1,277 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.Forwarder;
+import dev.netra.sidecar.http.HttpSession;
+import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
+import dev.netra.sidecar.routing.Router;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * An outbound HTTP connection with routing on. Each request goes to the upstream its route
+ * chose (or its original destination), on a connection from this client connection's small
+ * per-destination pool, reused while both sides keep it alive; responses go back to the client
+ * in request order, also when pipelined to different upstreams. A target that cannot be reached
+ * is answered with 502 by netra itself.
+ */
+final class RoutedConnection {
+    private static final Entry END = new Entry(null, null, null);
+
+    private record Entry(Exchange exchange, Upstream upstream, InetSocketAddress unreachable) {
+    }
+
+    /** One pooled connection to an upstream, with its own response framer. */
+    private static final class Upstream {
+        final InetSocketAddress address;
+        final SocketChannel channel;
+        final Forwarder responses;
+        long idleSince;
+        /** The exchange it carries now; null while idle or closed. */
+        volatile Exchange current;
+
+        Upstream(InetSocketAddress address, SocketChannel channel, Forwarder responses) {
+            this.address = address;
+            this.channel = channel;
+            this.responses = responses;
+        }
+    }
+
+    private final long id;
+    private final SocketChannel client;
+    private final InetSocketAddress original;
+    private final ProxyContext ctx;
+    private final ConnectionMetrics metrics;
+    private final HttpSession session;
+    private final Router router;
+    private final SwitchableChannel toUpstream = new SwitchableChannel();
+    private final LinkedBlockingQueue<Entry> order = new LinkedBlockingQueue<>();
+    private final Map<InetSocketAddress, ArrayDeque<Upstream>> idle = new HashMap<>();
+    private final List<Upstream> opened = new ArrayList<>();
+    private volatile boolean clientEndedFirst;
+
+    RoutedConnection(long id, SocketChannel client, InetSocketAddress original, ProxyContext ctx, ConnectionMetrics metrics,
+                     HttpSession session, Router router) {
+        this.id = id;
+        this.client = client;
+        this.original = original;
+        this.ctx = ctx;
+        this.metrics = metrics;
+        this.session = session;
+        this.router = router;
+    }
+
+    /** Runs until both directions ended; returns how exchanges still open ended. */
+    Exchange.End run(byte[] prefix, ByteBuffer requestBuffer, ByteBuffer responseBuffer) throws InterruptedException {
+        session.selector(this::select);
+        Forwarder requests = session.requests(toUpstream);
+        Thread responder = Thread.ofVirtual().name("netra-conn-" + id + "-rev").start(() -> respond(responseBuffer));
+        try {
+            if (prefix != null && prefix.length > 0) {
+                requests.forward(ByteBuffer.wrap(prefix));
+            }
+            int n;
+            while ((n = client.read(requestBuffer.clear())) >= 0) {
+                requests.forward(requestBuffer.flip());
+                metrics.bytesToUpstream().inc(n);
+            }
+            requests.endOfStream();
+            if (session.tunneled()) {
+                toUpstream.shutdownOutput();
+            }
+            clientEndedFirst = true;
+        } catch (IOException e) {
+            clientEndedFirst = true;
+            Logger.debug("conn={} routed: request side ended: {}", id, e.toString());
+            abort();
+        } finally {
+            order.put(END);
+        }
+        responder.join();
+        closeAll();
+        return clientEndedFirst ? Exchange.End.CLIENT_GONE : Exchange.End.UPSTREAM_GONE;
+    }
+
+    /** Called by the request framer with each request's head parsed: picks where its bytes go. */
+    private void select(Exchange e) {
+        InetSocketAddress dest = original;
+        if (e.upstream() != null) {
+            dest = new InetSocketAddress(e.upstream().getHostString(), e.upstream().getPort()); // DNS, per request
+        }
+        Upstream u = dest.isUnresolved() ? null : acquire(dest);
+        if (u == null) {
+            router.dialFailed();
+            toUpstream.to(null);
+            order.add(new Entry(e, null, dest));
+            return;
+        }
+        u.current = e;
+        toUpstream.to(u.channel);
+        order.add(new Entry(e, u, null));
+    }
+
+    private Upstream acquire(InetSocketAddress dest) {
+        synchronized (idle) {
+            while (true) {
+                long now = System.nanoTime();
+                ArrayDeque<Upstream> free = idle.get(dest);
+                while (free != null && !free.isEmpty()) {
+                    Upstream u = free.pollFirst();
+                    if (u.channel.isOpen() && now - u.idleSince < ctx.config().upstreamIdleTimeout().toNanos()) {
+                        return u;
+                    }
+                    close(u.channel);
+                }
+                // A response that has just ended frees its connection a moment later: wait for it
+                // rather than dial a second one (the client may already have read that response).
+                boolean finishing = false;
+                for (Upstream u : opened) {
+                    Exchange c = u.current;
+                    finishing |= u.address.equals(dest) && c != null && c.end() != null && u.channel.isOpen();
+                }
+                if (!finishing) {
+                    break;
+                }
+                try {
+                    idle.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open();
+            ch.socket().connect(dest, (int) ctx.config().connectTimeout().toMillis());
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Upstream u = new Upstream(dest, ch, session.responses(client));
+            synchronized (idle) {
+                opened.add(u);
+            }
+            return u;
+        } catch (IOException e) {
+            Logger.info("conn={} routed: connect to {} failed: {}; answering 502", id, Addresses.format(dest), e.getMessage());
+            close(ch);
+            return null;
+        }
+    }
+
+    private void release(Upstream u) {
+        u.idleSince = System.nanoTime();
+        synchronized (idle) {
+            u.current = null;
+            idle.computeIfAbsent(u.address, a -> new ArrayDeque<>()).addFirst(u);
+            idle.notifyAll();
+        }
+    }
+
+    private void retire(Upstream u) {
+        close(u.channel);
+        synchronized (idle) {
+            u.current = null;
+            idle.notifyAll();
+        }
+    }
+
+    /** Writes responses to the client in request order. */
+    private void respond(ByteBuffer buffer) {
+        try {
+            while (true) {
+                Entry en = order.take();
+                if (en == END) {
+                    client.shutdownOutput();
+                    return;
+                }
+                if (en.upstream() == null) {
+                    session.respondLocally(en.exchange(), client, 502, "Bad Gateway",
+                            "netra: routed target " + Addresses.format(en.unreachable()) + " cannot be reached\n");
+                    continue;
+                }
+                Upstream u = en.upstream();
+                boolean eof = false;
+                while (en.exchange().end() == null) {
+                    int n = u.channel.read(buffer.clear());
+                    if (n < 0) {
+                        u.responses.endOfStream();
+                        eof = true;
+                        break;
+                    }
+                    u.responses.forward(buffer.flip());
+                    metrics.bytesToClient().inc(n);
+                }
+                if (session.tunneled()) {
+                    tunnel(u, buffer);
+                    return;
+                }
+                if (en.exchange().end() == null) {
+                    Logger.debug("conn={} routed: {} closed before its response ended", id, Addresses.format(u.address));
+                    abort();
+                    return;
+                }
+                if (!eof && en.exchange().keepAlive()) {
+                    release(u);
+                } else {
+                    retire(u);
+                }
+            }
+        } catch (ClosedChannelException e) {
+            // aborted by the other side
+        } catch (IOException e) {
+            Logger.debug("conn={} routed: response side ended: {}", id, e.toString());
+            abort();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** After a 101 or a 2xx to CONNECT: raw bytes from that upstream until it ends. */
+    private void tunnel(Upstream u, ByteBuffer buffer) throws IOException {
+        int n;
+        while ((n = u.channel.read(buffer.clear())) >= 0) {
+            Forwarder.writeFully(client, buffer.flip());
+            metrics.bytesToClient().inc(n);
+        }
+        client.shutdownOutput();
+    }
+
+    private void abort() {
+        try {
+            client.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException ignored) {
+            // already closed
+        }
+        close(client);
+        closeAll();
+    }
+
+    private void closeAll() {
+        synchronized (idle) {
+            for (Upstream u : opened) {
+                close(u.channel);
+            }
+        }
+    }
+
+    private static void close(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.netra.sidecar.routing;
+
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.HeaderEditor;
+import dev.netra.sidecar.http.HeaderEditor.HeaderName;
+import dev.netra.sidecar.http.HeaderEdits;
+import dev.netra.sidecar.http.HttpHead;
+import dev.netra.sidecar.http.RequestIdStore;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.tinylog.Logger;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * netramesh's header and cookie routing. An outbound request whose routing value
+ * ({@code host1=host2,host3=host4}, from the cookie when enabled, else the header) maps its Host
+ * goes to the mapped target; inbound requests are never re-routed, but their routing value is
+ * remembered by request id and added to the app's outbound requests with the same id.
+ */
+public final class Router {
+    private final HeaderName header;
+    private final byte[] headerLower;
+    private final boolean cookieEnabled;
+    private final String cookieName;
+    private final boolean rewriteHost;
+    private final List<String> allowed;
+    private final RequestIdStore<String> store;
+    private final Counter routes;
+    private final CounterDataPoint routed;
+    private final CounterDataPoint notAllowed;
+    private final CounterDataPoint dialFailed;
+    private static final HeaderName HOST = HeaderName.of("Host");
+    private static final byte[] COOKIE = HttpHead.bytes("cookie");
+
+    public Router(SidecarConfig config, PrometheusRegistry registry, ScheduledExecutorService timer) {
+        this.header = HeaderName.of(config.routingHeader());
+        this.headerLower = header.lower();
+        this.cookieEnabled = config.routingCookieEnabled();
+        this.cookieName = config.routingCookieName();
+        this.rewriteHost = config.routingRewriteHost();
+        this.allowed = config.routingAllowedTargets();
+        this.store = new RequestIdStore<>(config.routingMaxEntries(), config.routingContextExpiration());
+        long sweep = config.routingContextCleanupInterval().toMillis();
+        timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+        this.routes = Counter.builder().name("netra_routing_requests_total")
+                .help("Outbound requests with a route: sent to the target, refused by the allowlist, or answered 502")
+                .labelNames("result").register(registry);
+        this.routed = routes.labelValues("routed");
+        this.notAllowed = routes.labelValues("not_allowed");
+        this.dialFailed = routes.labelValues("dial_failed");
+    }
+
+    /** Counts a routed target that could not be reached (answered 502). */
+    public void dialFailed() {
+        dialFailed.inc();
+    }
+
+    /** The header edit: remembers inbound values, carries them to outbound requests, and picks the upstream. */
+    public HeaderEdits edits() {
+        return this::route;
+    }
+
+    private void route(HttpHead head, Exchange e, HeaderEditor editor) {
+        String value = value(head);
+        if (e.direction() == Direction.INBOUND) {
+            if (value != null && e.requestId() != null) {
+                store.put(e.requestId(), value);
+            }
+            return;
+        }
+        if (value == null && e.requestId() != null) {
+            value = store.get(e.requestId());
+            if (value != null) {
+                editor.set(header, value);
+            }
+        }
+        if (value == null || e.host() == null || e.destination() == null) {
+            return;
+        }
+        String host = hostWithoutPort(e.host()).toLowerCase(Locale.ROOT);
+        String target = Routes.lookup(value, host);
+        if (target == null) {
+            return;
+        }
+        String targetHost = hostWithoutPort(target);
+        int port = target.length() > targetHost.length() ? parsePort(target.substring(targetHost.length() + 1))
+                : e.destination().getPort();
+        if (port <= 0) {
+            Logger.debug("route {} -> {} has a bad port: ignored", host, target);
+            return;
+        }
+        if (!allowed.isEmpty() && !isAllowed(targetHost.toLowerCase(Locale.ROOT))) {
+            notAllowed.inc();
+            Logger.debug("route {} -> {} is not in NETRA_HTTP_ROUTING_ALLOWED_TARGETS: ignored", host, target);
+            return;
+        }
+        routed.inc();
+        e.upstream(InetSocketAddress.createUnresolved(targetHost, port));
+        if (rewriteHost) {
+            editor.set(HOST, target);
+        }
+    }
+
+    private boolean isAllowed(String host) {
+        for (String a : allowed) {
+            if (a.startsWith(".") ? host.endsWith(a) : host.equals(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The cookie (when enabled and present) wins over the header. */
+    private String value(HttpHead head) {
+        if (cookieEnabled) {
+            for (int i = 0; i < head.headerCount(); i++) {
+                if (head.nameIs(i, COOKIE)) {
+                    String v = cookie(head.value(i), cookieName);
+                    if (v != null) {
+                        return v;
+                    }
+                }
+            }
+        }
+        return head.value(headerLower);
+    }
+
+    static String cookie(String cookies, String name) {
+        for (String pair : cookies.split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
+                return pair.substring(eq + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    static String hostWithoutPort(String hostPort) {
+        if (hostPort.startsWith("[")) {
+            int end = hostPort.indexOf(']');
+            return end < 0 ? hostPort : hostPort.substring(0, end + 1);
+        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon < 0 || hostPort.indexOf(':') != colon ? hostPort : hostPort.substring(0, colon);
+    }
+
+    private static int parsePort(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            return p >= 1 && p <= 65535 ? p : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

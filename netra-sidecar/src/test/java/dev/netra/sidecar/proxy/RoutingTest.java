@@ -1,0 +1,211 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.sidecar.Main;
+import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.HeaderEdits;
+import dev.netra.sidecar.http.RequestIdEdits;
+import dev.netra.sidecar.metrics.ProxyMetrics;
+import dev.netra.sidecar.routing.Router;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Routing in-process: an app connection to "svc" (v1), routes to "svc-v2", pooling, order, 502. */
+class RoutingTest {
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final List<Server> servers = new CopyOnWriteArrayList<>();
+    private Listener listener;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (listener != null) {
+            assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+            listener.close();
+        }
+        for (Server s : servers) {
+            s.socket.close();
+        }
+        timer.shutdownNow();
+    }
+
+    /** A keep-alive HTTP server that answers "<name> <path>" after {@code delayMillis}, recording what it saw. */
+    private final class Server {
+        final ServerSocket socket;
+        final String name;
+        final AtomicInteger connections = new AtomicInteger();
+        final List<String> heads = new CopyOnWriteArrayList<>();
+
+        Server(String name, InetAddress bind, long delayMillis) throws IOException {
+            this.name = name;
+            this.socket = new ServerSocket(0, 50, bind);
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket s = socket.accept();
+                        connections.incrementAndGet();
+                        Thread.ofVirtual().start(() -> serve(s, delayMillis));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            servers.add(this);
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void serve(Socket s, long delayMillis) {
+            try (s) {
+                InputStream in = new BufferedInputStream(s.getInputStream());
+                String head;
+                while ((head = readHead(in)) != null) {
+                    heads.add(head);
+                    Thread.sleep(delayMillis);
+                    String path = head.split(" ")[1];
+                    String body = name + " " + path;
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+            } catch (IOException | InterruptedException e) {
+                // the test sees what it got
+            }
+        }
+    }
+
+    private InetSocketAddress proxy(InetSocketAddress original, Map<String, String> env) throws IOException {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("NETRA_HTTP_ROUTING_ENABLED", "true");
+        all.put("NETRA_HTTP_PORTS", String.valueOf(original.getPort()));
+        SidecarConfig config = SidecarConfig.from(all, List.of("--service-name", "app"));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        Router router = new Router(config, registry, timer);
+        HeaderEdits edits = new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(router.edits());
+        listener = new Listener(config, metrics, ch -> Optional.of(original),
+                Main.httpSettings(config, metrics, timer, edits, List.of()), router);
+        listener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort());
+    }
+
+    private static String request(String path, int port, String headers) {
+        return "GET " + path + " HTTP/1.1\r\nHost: svc:" + port + "\r\n" + headers + "\r\n";
+    }
+
+    /** Sends all requests at once (pipelined), reads {@code n} responses' bodies. */
+    private static List<String> exchange(InetSocketAddress proxy, int n, String... requests) throws IOException {
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(String.join("", requests).getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            List<String> bodies = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String head = readHead(in);
+                int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
+                String status = head.substring(9, 12);
+                bodies.add(status + " " + new String(in.readNBytes(length), StandardCharsets.US_ASCII));
+            }
+            return bodies;
+        }
+    }
+
+    static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0) {
+            b.write(c);
+            if (b.size() >= 4 && b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                return b.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void headerCookieAndPriority() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        Server v2 = new Server("v2", InetAddress.getByName("127.0.0.3"), 0);
+        InetSocketAddress original = new InetSocketAddress("127.0.0.2", v1.port());
+        InetSocketAddress proxy = proxy(original, Map.of("NETRA_HTTP_ROUTING_COOKIE_ENABLED", "true"));
+        String toV2 = "svc=127.0.0.3:" + v2.port();
+        assertEquals(List.of("200 v2 /h"), exchange(proxy, 1, request("/h", v1.port(), "X-Route: " + toV2 + "\r\n")));
+        assertEquals(List.of("200 v2 /c"), exchange(proxy, 1, request("/c", v1.port(), "Cookie: a=1; X-Route=" + toV2 + "\r\n")));
+        assertEquals(List.of("200 v1 /p"), exchange(proxy, 1, request("/p", v1.port(),
+                "X-Route: " + toV2 + "\r\nCookie: X-Route=svc=svc\r\n")), "the cookie wins (and svc=svc goes nowhere)");
+        assertEquals(List.of("200 v1 /none"), exchange(proxy, 1, request("/none", v1.port(), "X-Route: other=127.0.0.3:1, broken\r\n")));
+        assertTrue(v2.heads.getFirst().startsWith("GET /h HTTP/1.1\r\nHost: svc:" + v1.port() + "\r\n"), "Host left as sent");
+    }
+
+    @Test
+    void upstreamConnectionsArePooledAndPipelinedResponsesKeepTheirOrder() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        Server slow = new Server("v2", InetAddress.getByName("127.0.0.3"), 300);
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", v1.port()), Map.of());
+        String route = "X-Route: svc=127.0.0.3:" + slow.port() + "\r\n";
+        assertEquals(List.of("200 v2 /1", "200 v1 /2", "200 v2 /3", "200 v1 /4"), exchange(proxy, 4,
+                request("/1", v1.port(), route), request("/2", v1.port(), ""), request("/3", v1.port(), route),
+                request("/4", v1.port(), "")));
+        // one client connection, requests one after the other: one upstream connection does them all
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            int before = v1.connections.get();
+            for (int i = 0; i < 5; i++) {
+                s.getOutputStream().write(request("/seq" + i, v1.port(), "").getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(in);
+                int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
+                in.readNBytes(length);
+            }
+            assertEquals(before + 1, v1.connections.get(), "reused, not dialled per request");
+        }
+    }
+
+    @Test
+    void anUnreachableTargetIsAnswered502NamingIt() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        ServerSocket closed = new ServerSocket(0);
+        int dead = closed.getLocalPort();
+        closed.close();
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", v1.port()), Map.of());
+        List<String> got = exchange(proxy, 2, request("/x", v1.port(), "X-Route: svc=127.0.0.4:" + dead + "\r\n"),
+                request("/after", v1.port(), ""));
+        assertTrue(got.get(0).startsWith("502 netra: routed target 127.0.0.4:" + dead + " cannot be reached"), got.get(0));
+        assertEquals("200 v1 /after", got.get(1), "the connection goes on");
+    }
+
+    @Test
+    void allowlistAndRoutingContextByRequestId() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        Server v2 = new Server("v2", InetAddress.getByName("127.0.0.3"), 0);
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", v1.port()),
+                Map.of("NETRA_HTTP_ROUTING_ALLOWED_TARGETS", "127.0.0.3"));
+        assertEquals(List.of("200 v1 /deny"), exchange(proxy, 1, request("/deny", v1.port(), "X-Route: svc=127.0.0.5:" + v2.port() + "\r\n")));
+        assertEquals(List.of("200 v2 /ok"), exchange(proxy, 1, request("/ok", v1.port(), "X-Route: svc=127.0.0.3:" + v2.port() + "\r\n")));
+        Map<String, Integer> ignored = new ConcurrentHashMap<>();
+        assertTrue(ignored.isEmpty());
+    }
+}
