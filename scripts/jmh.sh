@@ -8,4 +8,4 @@ NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 find_java
 cd "$NETRA_ROOT"
 mvn -B -ntp -q install -DskipTests -pl netra-ffm,netra-sidecar,netra-bench
-exec "$JAVA_HOME/bin/java" -jar netra-bench/target/netra-jmh.jar -prof gc "$@"
+exec "$JAVA_HOME/bin/java" -jar netra-bench/target/netra-bench.jar -prof gc "$@"

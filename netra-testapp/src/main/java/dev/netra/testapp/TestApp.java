@@ -35,6 +35,7 @@ public final class TestApp {
                                                   with NAME, bodies say "NAME PATH" and requests are logged
                   relay:PORT:HOST:PORT            calls the next hop per request, passing on trace headers by mode
                   sink:PORT                       accepts and never answers
+                  count:PORT                      reads to EOF, answers the byte count
                   collector:OTLP_PORT:UDP_PORT    decodes OTLP/HTTP and Jaeger UDP spans; lists them at /spans
               echo-client HOST PORT BYTES [CONNS] send BYTES per connection while reading the echo; verify it
               hash-client HOST PORT BYTES REPLY   send, half-close, verify the hash and the REPLY bytes after it
@@ -78,6 +79,7 @@ public final class TestApp {
                             serve(port, s -> HttpApps.relay(s, nextHost, nextPort));
                         }
                         case "sink" -> serve(port, HttpApps::sink);
+                        case "count" -> serve(port, TestApp::count);
                         case "collector" -> Collector.run(port, Integer.parseInt(spec[2]));
                         default -> throw new IllegalArgumentException("unknown server " + args[i]);
                     }
@@ -201,6 +203,17 @@ public final class TestApp {
                 return;
             }
         }
+    }
+
+    /** Reads to EOF, answers how many bytes it got: a bulk-transfer sink that acknowledges. */
+    private static void count(Socket s) throws IOException {
+        byte[] buf = new byte[256 * 1024];
+        long n = 0;
+        int r;
+        while ((r = s.getInputStream().read(buf)) >= 0) {
+            n += r;
+        }
+        s.getOutputStream().write((n + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     private static void readThenReset(Socket s) throws IOException {

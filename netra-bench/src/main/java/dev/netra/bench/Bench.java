@@ -1,0 +1,357 @@
+package dev.netra.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bin/netra bench}: runs inside the client network namespace that scripts/bench.sh built
+ * (client 10.88.0.1, server 10.88.0.2 with nginx on :8080, an OTLP sink on :4318 and a byte
+ * counter on :9000, an nginx reverse proxy on 127.0.0.1:18080), and measures each case side by
+ * side, alternating cases over several rounds and reporting medians.
+ */
+public final class Bench {
+    private static final InetSocketAddress SERVER = new InetSocketAddress("10.88.0.2", 8080);
+    private static final InetSocketAddress PROXY = new InetSocketAddress("127.0.0.1", 18080);
+    private static final InetSocketAddress BULK = new InetSocketAddress("10.88.0.2", 9000);
+
+    /** A way to reach the server: directly, through netra (one or two hops), nginx, or a peer's sidecar. */
+    record Case(String name, InetSocketAddress target, int hops, boolean clientSidecar, boolean serverSidecar,
+                Map<String, String> env, String peerCommand) {
+        boolean netra() {
+            return clientSidecar || serverSidecar;
+        }
+    }
+
+    private final Path root;
+    private final boolean quick;
+    private final Duration run;
+    private final int rounds;
+    private final long bulkBytes;
+    private final Duration settle;
+    private final List<Process> sidecars = new ArrayList<>();
+    /** case -> metric -> values over rounds. */
+    private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
+
+    private Bench(Path root, boolean quick) {
+        this.root = root;
+        this.quick = quick;
+        this.run = Duration.ofMillis(quick ? 1500 : 4000);
+        this.rounds = quick ? 1 : 3;
+        this.bulkBytes = quick ? 32L << 20 : 256L << 20;
+        this.settle = Duration.ofSeconds(quick ? 3 : 60);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args[0]);
+        boolean quick = Arrays.asList(args).contains("--quick");
+        Path json = Path.of(args[Arrays.asList(args).indexOf("--json") + 1]);
+        Bench b = new Bench(root, quick);
+        List<Case> cases = new ArrayList<>(List.of(
+                new Case("direct", SERVER, 0, false, false, Map.of(), null),
+                new Case("netra 1 hop", SERVER, 1, true, false, Map.of(), null),
+                new Case("netra mesh (2 hops)", SERVER, 2, true, true, Map.of(), null),
+                new Case("netra 1 hop, tracing off", SERVER, 1, true, false,
+                        Map.of("JAEGER_SAMPLER_TYPE", "const", "JAEGER_SAMPLER_PARAM", "0"), null),
+                new Case("nginx", PROXY, 1, false, false, Map.of(), null)));
+        String peer = System.getenv("NETRA_BENCH_PEER_CMD");
+        if (peer != null && !peer.isBlank()) {
+            cases.add(new Case("peer: " + peer.split(" ")[0], SERVER, 1, false, false, Map.of(), peer));
+        }
+        try {
+            b.runAll(cases);
+        } finally {
+            b.stopSidecars();
+            b.uninstall();
+        }
+        String table = b.table(cases);
+        System.out.println(table);
+        Files.createDirectories(json.toAbsolutePath().getParent());
+        Files.writeString(json, b.json());
+        System.out.println("results: " + json);
+    }
+
+    private void runAll(List<Case> cases) throws Exception {
+        double directMax = 0;
+        for (int round = 1; round <= rounds; round++) {
+            boolean last = round == rounds;
+            for (Case c : cases) {
+                System.out.printf("round %d/%d: %s%n", round, rounds, c.name());
+                Map<String, List<Double>> m = results.computeIfAbsent(c.name(), k -> new TreeMap<>());
+                start(c, m);
+                LoadGen gen = new LoadGen(c.target(), "server:8080");
+                gen.closedLoop(8, Duration.ofMillis(quick ? 500 : 1500)); // warm-up, not recorded
+                record(m, "rss_idle_mb", rssMb());
+                long cpuBefore = cpuTicks();
+                LoadGen.Result r1 = gen.closedLoop(1, run);
+                LoadGen.Result r32 = gen.closedLoop(32, run);
+                long cpuAfter32 = cpuTicks();
+                RssSampler sampler = new RssSampler();
+                LoadGen.Result r256 = gen.closedLoop(256, run);
+                double rssLoad = sampler.stop();
+                record(m, "rps_1", r1.rps());
+                record(m, "rps_32", r32.rps());
+                record(m, "rps_256", r256.rps());
+                if (c.name().equals("direct")) {
+                    directMax = Math.max(directMax, r32.rps());
+                }
+                if (c.netra() || c.peerCommand() != null) {
+                    record(m, "rss_load_mb", rssLoad);
+                    record(m, "cpu_s_per_10k", (cpuAfter32 - cpuBefore) / 100.0 / (r1.requests() + r32.requests()) * 10_000);
+                }
+                double half = directMax > 0 ? directMax / 2 : 5000;
+                long errors = r1.errors() + r32.errors() + r256.errors();
+                for (double[] rate : new double[][] {{1000, 8}, {5000, 32}, {half, 32}}) {
+                    LoadGen.Result r = gen.openLoop((int) rate[1], rate[0], run);
+                    String k = rate[0] == half ? "half" : String.valueOf((int) rate[0]);
+                    record(m, "p50_us_" + k, r.micros(50));
+                    record(m, "p90_us_" + k, r.micros(90));
+                    record(m, "p99_us_" + k, r.micros(99));
+                    record(m, "p999_us_" + k, r.micros(99.9));
+                    errors += r.errors();
+                }
+                if (!c.name().equals("nginx")) {
+                    record(m, "bulk_mb_s", LoadGen.bulk(BULK, bulkBytes));
+                }
+                record(m, "errors", errors);
+                if (last && (c.netra() || c.peerCommand() != null)) {
+                    Thread.sleep(settle.toMillis());
+                    record(m, "rss_after_mb", rssMb());
+                }
+                stopSidecars();
+                uninstall();
+            }
+        }
+    }
+
+    private static void record(Map<String, List<Double>> m, String k, double v) {
+        m.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+    }
+
+    /** Starts the case's sidecars (timing start to first proxied response) after writing the rules. */
+    private void start(Case c, Map<String, List<Double>> m) throws Exception {
+        if (!c.netra() && c.peerCommand() == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        if (c.serverSidecar()) {
+            exec(List.of("ip", "netns", "exec", "nb-s", "env", "NETRA_INBOUND_EXCLUDE_PORTS=4318",
+                    root + "/bin/netra", "init"));
+            sidecars.add(sidecar(List.of("ip", "netns", "exec", "nb-s"), "bench-server", "http://127.0.0.1:4318", c.env()));
+        }
+        exec(List.of(root + "/bin/netra", "init"));
+        t0 = System.nanoTime();
+        if (c.clientSidecar()) {
+            sidecars.add(sidecar(List.of(), "bench-client", "http://10.88.0.2:4318", c.env()));
+        } else {
+            sidecars.add(new ProcessBuilder("setpriv", "--reuid", "1337", "--regid", "1337", "--clear-groups", "sh", "-c",
+                    c.peerCommand()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!probe(c.target())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(c.name() + ": no response through the sidecar within 30 s");
+            }
+            Thread.sleep(2);
+        }
+        record(m, "start_ms", (System.nanoTime() - t0) / 1e6);
+    }
+
+    private Process sidecar(List<String> prefix, String name, String otlp, Map<String, String> env) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of("setpriv", "--reuid", "1337", "--regid", "1337", "--clear-groups",
+                root + "/bin/netra", "sidecar", "--service-name", name));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("OTEL_EXPORTER_OTLP_ENDPOINT", otlp);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private static boolean probe(InetSocketAddress target) {
+        try (Socket s = new Socket()) {
+            s.connect(target, 1000);
+            s.setSoTimeout(1000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: server\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] b = s.getInputStream().readNBytes(12);
+            return b.length == 12 && b[9] == '2';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void stopSidecars() throws InterruptedException {
+        for (Process p : sidecars) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        sidecars.clear();
+    }
+
+    private void uninstall() throws IOException, InterruptedException {
+        exec(List.of(root + "/bin/netra", "init", "--uninstall"));
+        exec(List.of("ip", "netns", "exec", "nb-s", root + "/bin/netra", "init", "--uninstall"));
+    }
+
+    private static void exec(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    /** The sidecars' java processes (the deepest descendant that is java), or none. */
+    private List<ProcessHandle> javaProcesses() {
+        List<ProcessHandle> js = new ArrayList<>();
+        for (Process p : sidecars) {
+            p.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("java")).forEach(js::add);
+            if (p.info().command().orElse("").endsWith("java")) {
+                js.add(p.toHandle());
+            }
+        }
+        return js;
+    }
+
+    /** Largest resident set of the case's sidecars, MB (per sidecar: a mesh has two). */
+    private double rssMb() {
+        double max = 0;
+        for (ProcessHandle h : javaProcesses()) {
+            max = Math.max(max, statusKb(h.pid(), "VmRSS:") / 1024.0);
+        }
+        return max;
+    }
+
+    /** utime + stime of the case's sidecars, in clock ticks (1/100 s). */
+    private long cpuTicks() {
+        long t = 0;
+        for (ProcessHandle h : javaProcesses()) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                t += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (IOException e) {
+                // gone
+            }
+        }
+        return t;
+    }
+
+    private static long statusKb(long pid, String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return 0;
+    }
+
+    /** Samples the RSS every 200 ms on its own thread while a run goes on. */
+    private final class RssSampler {
+        private volatile boolean running = true;
+        private volatile double max;
+        private final Thread thread = Thread.ofPlatform().daemon().start(() -> {
+            while (running) {
+                max = Math.max(max, rssMb());
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+
+        double stop() throws InterruptedException {
+            running = false;
+            thread.join();
+            return Math.max(max, rssMb());
+        }
+    }
+
+    static double median(List<Double> v) {
+        if (v == null || v.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private double med(String c, String k) {
+        return median(results.getOrDefault(c, Map.of()).get(k));
+    }
+
+    private String table(List<Case> cases) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%nnetra bench (%s: %d round%s, %.1f s per run, medians; ratios: x direct / x nginx)%n",
+                quick ? "quick" : "full", rounds, rounds > 1 ? "s" : "", run.toMillis() / 1000.0));
+        String[][] rows = {
+                {"rps_1", "req/s, 1 connection"}, {"rps_32", "req/s, 32 connections"}, {"rps_256", "req/s, 256 connections"},
+                {"p50_us_1000", "p50 us @1k/s"}, {"p99_us_1000", "p99 us @1k/s"},
+                {"p50_us_5000", "p50 us @5k/s"}, {"p90_us_5000", "p90 us @5k/s"}, {"p99_us_5000", "p99 us @5k/s"},
+                {"p999_us_5000", "p99.9 us @5k/s"}, {"p50_us_half", "p50 us @50% direct max"},
+                {"p99_us_half", "p99 us @50% direct max"}, {"bulk_mb_s", "bulk TCP MB/s"},
+                {"rss_idle_mb", "RSS idle MB"}, {"rss_load_mb", "RSS at 256 conns MB"}, {"rss_after_mb", "RSS after load MB"},
+                {"cpu_s_per_10k", "CPU s per 10k req"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"}};
+        for (Case c : cases) {
+            b.append(String.format(Locale.ROOT, "%n%s%n", c.name()));
+            for (String[] r : rows) {
+                double v = med(c.name(), r[0]);
+                if (Double.isNaN(v)) {
+                    continue;
+                }
+                double d = med("direct", r[0]);
+                double n = med("nginx", r[0]);
+                b.append(String.format(Locale.ROOT, "  %-28s %12.1f", r[1], v));
+                if (!c.name().equals("direct") && !Double.isNaN(d) && d != 0) {
+                    b.append(String.format(Locale.ROOT, "   x%.2f direct", v / d));
+                }
+                if (!c.name().equals("nginx") && !Double.isNaN(n) && n != 0) {
+                    b.append(String.format(Locale.ROOT, "   x%.2f nginx", v / n));
+                }
+                b.append('\n');
+            }
+            if (c.hops() > 0) {
+                for (String p : new String[] {"p50_us_5000", "p99_us_5000"}) {
+                    double added = (med(c.name(), p) - med("direct", p)) / c.hops();
+                    b.append(String.format(Locale.ROOT, "  %-28s %12.1f%n", "added per hop " + p.replace("_us_5000", "") + " us @5k/s", added));
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private String json() {
+        StringBuilder b = new StringBuilder("{\n  \"mode\": \"" + (quick ? "quick" : "full") + "\",\n  \"rounds\": " + rounds
+                + ",\n  \"cases\": {\n");
+        int i = 0;
+        for (var c : results.entrySet()) {
+            b.append("    \"").append(c.getKey()).append("\": {");
+            int j = 0;
+            for (var m : c.getValue().entrySet()) {
+                b.append(j++ == 0 ? "" : ", ").append('"').append(m.getKey()).append("\": {\"median\": ")
+                        .append(String.format(Locale.ROOT, "%.3f", median(m.getValue()))).append(", \"values\": ")
+                        .append(m.getValue().stream().map(v -> String.format(Locale.ROOT, "%.3f", v)).toList()).append('}');
+            }
+            b.append(i++ < results.size() - 1 ? "},\n" : "}\n");
+        }
+        return b.append("  }\n}\n").toString();
+    }
+}

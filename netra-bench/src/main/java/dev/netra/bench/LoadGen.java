@@ -1,0 +1,182 @@
+package dev.netra.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The load generator: keep-alive HTTP/1.1 GETs over plain sockets, closed loop (as fast as
+ * answers come) or open loop at a fixed rate with coordinated-omission correction (latency is
+ * measured from when a request was due, as wrk2 does), recorded in HdrHistogram; and raw TCP
+ * bulk transfer.
+ */
+final class LoadGen {
+    /** What one run measured. */
+    record Result(long requests, long errors, double seconds, Histogram latency) {
+        double rps() {
+            return requests / seconds;
+        }
+
+        double micros(double percentile) {
+            return latency.getValueAtPercentile(percentile) / 1000.0;
+        }
+    }
+
+    private final InetSocketAddress target;
+    private final byte[] request;
+
+    LoadGen(InetSocketAddress target, String host) {
+        this.target = target;
+        this.request = ("GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: netra-bench\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Closed loop: {@code connections} connections, each sending its next request when the last is answered. */
+    Result closedLoop(int connections, Duration duration) throws InterruptedException {
+        return run(connections, duration, 0);
+    }
+
+    /** Open loop: {@code rate} requests per second in total, spread over {@code connections}. */
+    Result openLoop(int connections, double rate, Duration duration) throws InterruptedException {
+        return run(connections, duration, rate / connections);
+    }
+
+    private Result run(int connections, Duration duration, double perConnectionRate) throws InterruptedException {
+        AtomicLong requests = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        List<Histogram> histograms = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        for (int i = 0; i < connections; i++) {
+            Histogram h = new Histogram(60_000_000_000L, 3);
+            histograms.add(h);
+            threads.add(Thread.ofPlatform().daemon().start(() -> connection(end, perConnectionRate, h, requests, errors)));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Histogram all = new Histogram(60_000_000_000L, 3);
+        histograms.forEach(all::add);
+        return new Result(requests.get(), errors.get(), seconds, all);
+    }
+
+    private void connection(long end, double rate, Histogram h, AtomicLong requests, AtomicLong errors) {
+        long interval = rate > 0 ? (long) (1e9 / rate) : 0;
+        long due = System.nanoTime();
+        byte[] buf = new byte[16 * 1024];
+        while (System.nanoTime() < end) {
+            try (Socket s = new Socket()) {
+                s.setTcpNoDelay(true);
+                s.connect(target, 5000);
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                InputStream in = s.getInputStream();
+                while (true) {
+                    long now = System.nanoTime();
+                    if (now >= end) {
+                        return;
+                    }
+                    if (interval > 0) {
+                        if (due > now) {
+                            long wait = due - now;
+                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                        }
+                    } else {
+                        due = now;
+                    }
+                    out.write(request);
+                    if (!readResponse(in, buf)) {
+                        errors.incrementAndGet();
+                        break;
+                    }
+                    h.recordValue(Math.max(0, System.nanoTime() - due));
+                    requests.incrementAndGet();
+                    due += interval;
+                }
+            } catch (IOException e) {
+                errors.incrementAndGet();
+                sleepQuietly();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Reads one response (head and Content-Length body); false on a broken connection or a non-200. */
+    private static boolean readResponse(InputStream in, byte[] buf) throws IOException {
+        int n = 0;
+        int headEnd = -1;
+        while (headEnd < 0) {
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                return false;
+            }
+            n += r;
+            for (int i = Math.max(3, n - r - 3); i < n; i++) {
+                if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
+                    headEnd = i + 1;
+                    break;
+                }
+            }
+        }
+        boolean ok = buf[9] == '2';
+        int length = contentLength(buf, headEnd);
+        int have = n - headEnd;
+        while (have < length) {
+            int r = in.read(buf, 0, Math.min(buf.length, length - have));
+            if (r < 0) {
+                return false;
+            }
+            have += r;
+        }
+        return ok;
+    }
+
+    private static int contentLength(byte[] b, int headEnd) {
+        String head = new String(b, 0, headEnd, StandardCharsets.ISO_8859_1).toLowerCase();
+        int at = head.indexOf("content-length:");
+        if (at < 0) {
+            return 0;
+        }
+        int eol = head.indexOf('\r', at);
+        return Integer.parseInt(head.substring(at + 15, eol).trim());
+    }
+
+    /** Sends {@code bytes} over one connection to a counting sink; MB/s until it acknowledged them all. */
+    static double bulk(InetSocketAddress sink, long bytes) throws IOException {
+        byte[] chunk = new byte[256 * 1024];
+        long start = System.nanoTime();
+        try (Socket s = new Socket()) {
+            s.connect(sink, 5000);
+            s.setSoTimeout(60_000);
+            OutputStream out = s.getOutputStream();
+            for (long left = bytes; left > 0; left -= chunk.length) {
+                out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+            s.shutdownOutput();
+            String ack = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            if (Long.parseLong(ack) != bytes) {
+                throw new IOException("sink got " + ack + " of " + bytes + " bytes");
+            }
+        }
+        return bytes / 1e6 / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
