@@ -70,6 +70,11 @@ public final class Bench {
         if (peer != null && !peer.isBlank()) {
             cases.add(new Case("peer: " + peer.split(" ")[0], SERVER, 1, false, false, Map.of(), peer));
         }
+        String only = System.getenv("NETRA_BENCH_CASES");
+        if (only != null && !only.isBlank()) {
+            List<String> wanted = List.of(only.split(";"));
+            cases.removeIf(c -> !c.name().equals("direct") && !c.name().equals("nginx") && !wanted.contains(c.name()));
+        }
         try {
             b.runAll(cases);
         } finally {

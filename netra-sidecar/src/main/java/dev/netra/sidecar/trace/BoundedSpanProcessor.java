@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BoundedSpanProcessor implements SpanProcessor {
     private static final int BATCH = 512;
+    /** How long a batch may wait to fill: one export per second at most, unless batches fill faster. */
+    private static final long BATCH_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final ArrayBlockingQueue<SpanData> queue;
@@ -74,7 +76,18 @@ final class BoundedSpanProcessor implements SpanProcessor {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
+                long deadline = System.nanoTime() + BATCH_DELAY_NANOS;
+                while (batch.size() < BATCH && !stopping) {
+                    queue.drainTo(batch, BATCH - batch.size());
+                    long left = deadline - System.nanoTime();
+                    if (batch.size() >= BATCH || left <= 0) {
+                        break;
+                    }
+                    SpanData next = queue.poll(left, TimeUnit.NANOSECONDS);
+                    if (next != null) {
+                        batch.add(next);
+                    }
+                }
                 export(batch);
                 batch.clear();
             } catch (InterruptedException e) {
