@@ -7,13 +7,19 @@ TEMURIN_25=/usr/lib/jvm/temurin-25-jdk-amd64
 die() { echo "netra: $*" >&2; exit 1; }
 log() { echo "==> $*" >&2; }
 
-java_major() { "$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+# The major version of a Java home: read from its release file (instant), else asked (slow).
+java_major() {
+  local home=$1 v
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)
+  [ -n "$v" ] || v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  echo "${v:-0}"
+}
 
 # Sets JAVA_HOME to a Java 25 (or newer): $JAVA_HOME if it is one, else Temurin 25.
 find_java() {
   local candidate
   for candidate in "${JAVA_HOME:-}" "$TEMURIN_25" "$NETRA_ROOT/jre"; do
-    if [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ "$(java_major "$candidate/bin/java")" -ge 25 ] 2>/dev/null; then
+    if [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ "$(java_major "$candidate")" -ge 25 ] 2>/dev/null; then
       export JAVA_HOME=$candidate
       return 0
     fi

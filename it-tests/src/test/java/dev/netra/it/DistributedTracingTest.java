@@ -11,13 +11,9 @@ import org.testcontainers.containers.Network;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -176,19 +172,7 @@ class DistributedTracingTest {
         try (HttpClient http = HttpClient.newHttpClient()) {
             String body = http.send(HttpRequest.newBuilder(URI.create("http://" + collector.app.getHost() + ":"
                     + collector.app.getMappedPort(QUERY) + "/spans")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            List<Map<String, String>> spans = new ArrayList<>();
-            for (String line : body.split("\n")) {
-                if (!line.startsWith("SPAN\t")) {
-                    continue;
-                }
-                Map<String, String> s = new LinkedHashMap<>();
-                for (String field : line.substring(5).split("\t")) {
-                    int eq = field.indexOf('=');
-                    s.put(field.substring(0, eq), URLDecoder.decode(field.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-                spans.add(s);
-            }
-            return spans;
+            return dev.netra.testapp.TraceTree.parse(body);
         }
     }
 

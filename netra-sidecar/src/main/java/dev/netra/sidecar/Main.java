@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Entry point of {@code netra sidecar}: wiring only. */
 public final class Main {
@@ -64,12 +65,26 @@ public final class Main {
         long started = System.nanoTime();
         PrometheusRegistry registry = new PrometheusRegistry();
         ProxyMetrics metrics = new ProxyMetrics(registry);
-        RuntimeMetrics.register(registry);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("netra-timer").daemon().factory());
-        Tracing tracing = new Tracing(config, RuntimeMetrics.SpanCounters.register(registry), timer, null);
+        // Tracing and the JVM metrics take most of start-up (SDK, exporter, MXBeans): they come up
+        // in the background, so connections are proxied at once; exchanges before that get no span.
+        AtomicReference<Tracing> tracing = new AtomicReference<>();
+        RuntimeMetrics.SpanCounters spanCounters = RuntimeMetrics.SpanCounters.register(registry);
+        HeaderEdits traceEdits = (head, e, editor) -> {
+            Tracing t = tracing.get();
+            if (t != null) {
+                t.edits().edit(head, e, editor);
+            }
+        };
+        ExchangeListener traceEnds = e -> {
+            Tracing t = tracing.get();
+            if (t != null) {
+                t.listener().onExchange(e);
+            }
+        };
         // Spans end first, before the exchange's buffers are reused.
-        List<ExchangeListener> listeners = new ArrayList<>(List.of(tracing.listener(), new HttpMetrics(registry)));
+        List<ExchangeListener> listeners = new ArrayList<>(List.of(traceEnds, new HttpMetrics(registry)));
         if (config.statsdEnabled()) {
             listeners.add(new StatsdReporter(config.statsdPrefix(), config.statsdAddress()));
         }
@@ -78,7 +93,7 @@ public final class Main {
         if (router != null) {
             edits = edits.andThen(router.edits());
         }
-        edits = edits.andThen(tracing.edits());
+        edits = edits.andThen(traceEdits);
         Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners), router);
         AdminServer admin;
         try {
@@ -94,6 +109,15 @@ public final class Main {
             return;
         }
         Logger.info("ready in {} ms", (System.nanoTime() - started) / 1_000_000);
+        Thread.ofPlatform().name("netra-init").daemon().start(() -> {
+            try {
+                tracing.set(new Tracing(config, spanCounters, timer, null));
+                RuntimeMetrics.register(registry);
+                Logger.debug("tracing and JVM metrics up after {} ms", (System.nanoTime() - started) / 1_000_000);
+            } catch (RuntimeException e) {
+                Logger.error(e, "tracing could not start: spans are off");
+            }
+        });
 
         AtomicBoolean stopping = new AtomicBoolean();
         SignalHandler shutdown = signal -> {

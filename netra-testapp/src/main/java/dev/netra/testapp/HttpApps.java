@@ -40,13 +40,7 @@ final class HttpApps {
                 System.out.println("request " + name + " " + requestLine[0] + " " + requestLine[1]);
             }
             String path = requestLine.length > 1 ? requestLine[1] : "/";
-            long length = 0;
-            for (String line : head.split("\r\n")) {
-                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Long.parseLong(line.substring(15).trim());
-                }
-            }
-            in.skipNBytes(length);
+            in.skipNBytes(contentLength(head));
             int status = 200;
             if (path.startsWith("/status/")) {
                 status = Integer.parseInt(path.substring(8, 11));
@@ -143,12 +137,7 @@ final class HttpApps {
                 }
                 int status = Integer.parseInt(head.substring(9, 12));
                 statuses.merge(status, 1, Integer::sum);
-                long length = 0;
-                for (String line : head.split("\r\n")) {
-                    if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                        length = Long.parseLong(line.substring(15).trim());
-                    }
-                }
+                long length = contentLength(head);
                 lastBody = new String(in.readNBytes((int) length), StandardCharsets.ISO_8859_1).trim();
             }
         }
@@ -173,17 +162,22 @@ final class HttpApps {
             List<String> bodies = new java.util.ArrayList<>();
             for (int i = 0; i < extraHeaders.size(); i++) {
                 String head = readHead(in);
-                long length = 0;
-                for (String line : head.split("\r\n")) {
-                    if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                        length = Long.parseLong(line.substring(15).trim());
-                    }
-                }
+                long length = contentLength(head);
                 bodies.add(head.substring(9, 12) + " " + new String(in.readNBytes((int) length), StandardCharsets.ISO_8859_1).trim());
             }
             System.out.println("OK pipeline " + bodies);
             return true;
         }
+    }
+
+    /** The Content-Length of a head, 0 when it has none. */
+    private static long contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                return Long.parseLong(line.substring(15).trim());
+            }
+        }
+        return 0;
     }
 
     /** The head up to and including the empty line, or null at end of stream. */

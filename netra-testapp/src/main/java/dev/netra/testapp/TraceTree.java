@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Prints a collector's spans as trees: service, kind, name, duration. */
-final class TraceTree {
+public final class TraceTree {
     private TraceTree() {
     }
 
@@ -47,7 +47,8 @@ final class TraceTree {
                 .forEach(c -> print(c, all, indent + "  "));
     }
 
-    static List<Map<String, String>> parse(String body) {
+    /** The collector's /spans listing as one map per span (key: field, value: decoded). */
+    public static List<Map<String, String>> parse(String body) {
         List<Map<String, String>> spans = new ArrayList<>();
         for (String line : body.split("\n")) {
             if (!line.startsWith("SPAN\t")) {

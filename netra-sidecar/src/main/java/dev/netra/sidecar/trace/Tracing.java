@@ -137,14 +137,17 @@ public final class Tracing implements AutoCloseable {
         return SpanExporter.composite(exporters);
     }
 
+    private final HeaderEdits edits = this::start;
+    private final ExchangeListener listener = this::end;
+
     /** The header edit that starts spans and injects their context. */
     public HeaderEdits edits() {
-        return this::start;
+        return edits;
     }
 
     /** The listener that ends spans with what the exchange became. */
     public ExchangeListener listener() {
-        return this::end;
+        return listener;
     }
 
     int storedContexts() {
