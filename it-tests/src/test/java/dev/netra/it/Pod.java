@@ -67,7 +67,8 @@ final class Pod implements AutoCloseable {
                 .withNetworkMode("container:" + app.getContainerId())
                 .withEnv(env)
                 .withCommand("--service-name", name)
-                .waitingFor(Wait.forLogMessage(".*ready in.*", 1).withStartupTimeout(Duration.ofSeconds(60)));
+                // ready proxies at once; tests wait until spans and JVM metrics are up too
+                .waitingFor(Wait.forLogMessage(".*tracing and JVM metrics up.*", 1).withStartupTimeout(Duration.ofSeconds(60)));
         pod.sidecar.start();
         return pod;
     }

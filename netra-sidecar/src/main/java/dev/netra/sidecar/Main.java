@@ -113,7 +113,7 @@ public final class Main {
             try {
                 tracing.set(new Tracing(config, spanCounters, timer, null));
                 RuntimeMetrics.register(registry);
-                Logger.debug("tracing and JVM metrics up after {} ms", (System.nanoTime() - started) / 1_000_000);
+                Logger.info("tracing and JVM metrics up after {} ms", (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {
                 Logger.error(e, "tracing could not start: spans are off");
             }
