@@ -67,7 +67,9 @@ echo "netra init: NETRA_INBOUND/NETRA_OUTBOUND rules written in both pods"
 # --- the sidecars, as uid 1337 -------------------------------------------------------------
 start_sidecar() {
   local pod=$1 name=$2 collector=$3
-  in_pod "$pod" setpriv --reuid 1337 --regid 1337 --clear-groups \
+  # started with ip netns exec itself (not the in_pod function): a backgrounded function would
+  # be a subshell, and $! would name the subshell instead of the sidecar
+  ip netns exec "$pod" setpriv --reuid 1337 --regid 1337 --clear-groups \
     env NETRA_LOGGER_LEVEL=debug OTEL_EXPORTER_OTLP_ENDPOINT="$collector" \
     "$NETRA_ROOT/bin/netra" sidecar --service-name "$name" >"$WORK/sidecar-$name.log" 2>&1 &
   PIDS+=($!)
@@ -84,7 +86,7 @@ done
 echo "sidecars: ready in both pods (uid 1337)"
 
 # --- the apps ------------------------------------------------------------------------------
-in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 http:8081 collector:4318:6831 >"$WORK/server-app.log" 2>&1 &
+ip netns exec "$SERVER" "$NETRA_ROOT/bin/netra" testapp serve echo:8080 http:8081 collector:4318:6831 >"$WORK/server-app.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q listening "$WORK/server-app.log" 2>/dev/null && break; sleep 0.1; done
 
