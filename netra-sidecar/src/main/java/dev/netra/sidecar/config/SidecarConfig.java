@@ -85,6 +85,7 @@ public record SidecarConfig(
             throw new ConfigException("NETRA_STATSD_ADDRESS='' is invalid: NETRA_STATSD_ENABLED=true needs a host:port");
         }
 
+        Map<String, String> jaeger = jaeger(environment, env);
         return new SidecarConfig(
                 serviceName,
                 LogLevel.parse("NETRA_LOGGER_LEVEL", env.string("NETRA_LOGGER_LEVEL", "info")),
@@ -113,8 +114,8 @@ public record SidecarConfig(
                 env.list("NETRA_HTTP_ROUTING_ALLOWED_TARGETS").stream().map(t -> t.toLowerCase(Locale.ROOT)).toList(),
                 env.integer("NETRA_ROUTING_CONTEXT_MAX_ENTRIES", 100_000, 1, 10_000_000),
                 env.millis("NETRA_UPSTREAM_IDLE_TIMEOUT_MILLISECONDS", 30_000),
-                jaeger(environment, env),
-                TracingConfig.from(environment, env, jaeger(environment, env)),
+                jaeger,
+                TracingConfig.from(environment, env, jaeger),
                 env.integer("NETRA_MAX_CONNECTIONS", 4096, 1, 1_000_000),
                 Duration.ofMillis(env.integer("NETRA_CONNECT_TIMEOUT_MILLISECONDS", 10_000, 1, 600_000)),
                 env.seconds("NETRA_SHUTDOWN_GRACE_SECONDS", 30),

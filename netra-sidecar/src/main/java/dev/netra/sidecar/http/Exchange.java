@@ -50,6 +50,9 @@ public final class Exchange {
     private long responseEndNanos;
     private volatile End end;
     private Object attachment;
+    /** The heads parsed once, on the first header lookup (listeners ask for several headers). */
+    private HttpHead parsedRequest;
+    private HttpHead parsedResponse;
     private InetSocketAddress upstream;
     private final boolean requestKeepAlive;
     private boolean responseKeepAlive;
@@ -180,12 +183,21 @@ public final class Exchange {
 
     /** First value of a request header, case-insensitive, or null. */
     public String requestHeader(String name) {
-        return header(requestHead, requestHeadLength, true, name);
+        if (parsedRequest == null) {
+            parsedRequest = parse(requestHead, requestHeadLength, true);
+        }
+        return value(parsedRequest, name);
     }
 
     /** First value of a response header, case-insensitive, or null. */
     public String responseHeader(String name) {
-        return responseHead == null ? null : header(responseHead, responseHeadLength, false, name);
+        if (responseHead == null) {
+            return null;
+        }
+        if (parsedResponse == null) {
+            parsedResponse = parse(responseHead, responseHeadLength, false);
+        }
+        return value(parsedResponse, name);
     }
 
     /** The arrays holding the heads, handed back to the session for reuse once listeners ran. */
@@ -262,12 +274,13 @@ public final class Exchange {
         return attachment;
     }
 
-    private static String header(byte[] head, int length, boolean request, String name) {
+    private static HttpHead parse(byte[] head, int length, boolean request) {
         HttpHead h = new HttpHead();
-        if (h.parse(head, length, request) != null) {
-            return null;
-        }
-        return h.value(name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        return h.parse(head, length, request) == null ? h : null;
+    }
+
+    private static String value(HttpHead parsed, String name) {
+        return parsed == null ? null : parsed.value(name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
