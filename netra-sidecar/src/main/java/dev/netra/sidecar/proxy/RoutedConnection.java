@@ -134,14 +134,16 @@ final class RoutedConnection {
                     }
                     close(u.channel);
                 }
-                // A response that has just ended frees its connection a moment later: wait for it
-                // rather than dial a second one (the client may already have read that response).
-                boolean finishing = false;
+                // One request at a time per upstream connection, and one connection per destination:
+                // the next request to a busy destination waits for its response to end (it could not
+                // reach the client earlier anyway: responses go back in order). Waiting on "busy",
+                // not "response ended", matters: the client may have read the response before the
+                // responder marks it ended and frees the connection.
+                boolean busy = false;
                 for (Upstream u : opened) {
-                    Exchange c = u.current;
-                    finishing |= u.address.equals(dest) && c != null && c.end() != null && u.channel.isOpen();
+                    busy |= u.address.equals(dest) && u.current != null && u.channel.isOpen();
                 }
-                if (!finishing) {
+                if (!busy) {
                     break;
                 }
                 try {
