@@ -51,10 +51,20 @@ in_pod "$CLIENT" ip link set lo up
 in_pod "$SERVER" ip link set lo up
 in_pod "$CLIENT" ip addr add 10.77.0.1/24 dev "c$$"
 in_pod "$SERVER" ip addr add 10.77.0.2/24 dev "s$$"
-in_pod "$CLIENT" ip -6 addr add fd77::1/64 dev "c$$" nodad 2>/dev/null || true
-in_pod "$SERVER" ip -6 addr add fd77::2/64 dev "s$$" nodad 2>/dev/null || true
 in_pod "$CLIENT" ip link set "c$$" up
 in_pod "$SERVER" ip link set "s$$" up
+# IPv6 on the pair, checked and retried: an address added right after the link sometimes does not stay
+add_ipv6() {
+  local pod=$1 dev=$2 addr=$3 i
+  for i in 1 2 3 4 5; do
+    in_pod "$pod" ip -6 addr replace "$addr/64" dev "$dev" nodad 2>/dev/null || true
+    in_pod "$pod" ip -6 addr show dev "$dev" | grep -q "$addr" && return 0
+    sleep 0.2
+  done
+  echo "note: IPv6 could not be set up in $pod; the IPv6 step is skipped" >&2
+}
+add_ipv6 "$CLIENT" "c$$" fd77::1
+add_ipv6 "$SERVER" "s$$" fd77::2
 
 echo "pods: client 10.77.0.1 (netns $CLIENT), server 10.77.0.2 (netns $SERVER)"
 # The server pod also hosts a small trace collector (OTLP/HTTP on 4318), kept out of interception.
