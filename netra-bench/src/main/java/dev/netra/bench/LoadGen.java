@@ -39,6 +39,25 @@ final class LoadGen {
         this.request = ("GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: netra-bench\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * Ad-hoc load for profiling a sidecar by hand:
+     * {@code LoadGen HOST:PORT CONNECTIONS SECONDS [RATE]} (no rate = closed loop).
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: LoadGen HOST:PORT CONNECTIONS SECONDS [RATE]");
+            System.exit(64);
+        }
+        int colon = args[0].lastIndexOf(':');
+        InetSocketAddress target = new InetSocketAddress(args[0].substring(0, colon), Integer.parseInt(args[0].substring(colon + 1)));
+        LoadGen gen = new LoadGen(target, "server:8080");
+        int connections = Integer.parseInt(args[1]);
+        Duration d = Duration.ofSeconds(Long.parseLong(args[2]));
+        Result r = args.length > 3 ? gen.openLoop(connections, Double.parseDouble(args[3]), d) : gen.closedLoop(connections, d);
+        System.out.printf("%d requests, %d errors, %.0f req/s, p50 %.0f us, p90 %.0f us, p99 %.0f us, p99.9 %.0f us%n",
+                r.requests(), r.errors(), r.rps(), r.micros(50), r.micros(90), r.micros(99), r.micros(99.9));
+    }
+
     /** Closed loop: {@code connections} connections, each sending its next request when the last is answered. */
     Result closedLoop(int connections, Duration duration) throws InterruptedException {
         return run(connections, duration, 0);

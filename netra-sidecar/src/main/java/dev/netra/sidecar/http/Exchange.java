@@ -50,9 +50,6 @@ public final class Exchange {
     private long responseEndNanos;
     private volatile End end;
     private Object attachment;
-    /** The heads parsed once, on the first header lookup (listeners ask for several headers). */
-    private HttpHead parsedRequest;
-    private HttpHead parsedResponse;
     private InetSocketAddress upstream;
     private final boolean requestKeepAlive;
     private boolean responseKeepAlive;
@@ -183,21 +180,17 @@ public final class Exchange {
 
     /** First value of a request header, case-insensitive, or null. */
     public String requestHeader(String name) {
-        if (parsedRequest == null) {
-            parsedRequest = parse(requestHead, requestHeadLength, true);
-        }
-        return value(parsedRequest, name);
+        return HttpHead.find(requestHead, requestHeadLength, lower(name));
+    }
+
+    /** First value of a request header given as lower-case bytes (see {@link HttpHead#bytes}), or null. */
+    public String requestHeader(byte[] lowerCaseName) {
+        return HttpHead.find(requestHead, requestHeadLength, lowerCaseName);
     }
 
     /** First value of a response header, case-insensitive, or null. */
     public String responseHeader(String name) {
-        if (responseHead == null) {
-            return null;
-        }
-        if (parsedResponse == null) {
-            parsedResponse = parse(responseHead, responseHeadLength, false);
-        }
-        return value(parsedResponse, name);
+        return responseHead == null ? null : HttpHead.find(responseHead, responseHeadLength, lower(name));
     }
 
     /** The arrays holding the heads, handed back to the session for reuse once listeners ran. */
@@ -274,13 +267,8 @@ public final class Exchange {
         return attachment;
     }
 
-    private static HttpHead parse(byte[] head, int length, boolean request) {
-        HttpHead h = new HttpHead();
-        return h.parse(head, length, request) == null ? h : null;
-    }
-
-    private static String value(HttpHead parsed, String name) {
-        return parsed == null ? null : parsed.value(name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+    private static byte[] lower(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override

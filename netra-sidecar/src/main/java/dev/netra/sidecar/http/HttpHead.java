@@ -294,6 +294,11 @@ public final class HttpHead {
         return nameEnd[i] - nameStart[i] == lowerCaseName.length && regionEquals(nameStart[i], lowerCaseName, true);
     }
 
+    /** True when the name of header {@code i} starts with {@code lowerCasePrefix}, ignoring case. */
+    public boolean nameStartsWith(int i, byte[] lowerCasePrefix) {
+        return nameEnd[i] - nameStart[i] >= lowerCasePrefix.length && regionEquals(nameStart[i], lowerCasePrefix, true);
+    }
+
     /** Index of the first header with that name, or -1. */
     public int indexOf(byte[] lowerCaseName) {
         for (int i = 0; i < headerCount; i++) {
@@ -312,6 +317,60 @@ public final class HttpHead {
 
     public String host() {
         return value(HOST);
+    }
+
+    /**
+     * The first value of a header in a head that has already been parsed successfully (so its
+     * lines are known to be well formed), found by scanning it: nothing is allocated but the
+     * value. Listeners use this after the exchange, when the framer's parsed view is gone.
+     */
+    public static String find(byte[] buf, int length, byte[] lowerCaseName) {
+        int pos = skipLine(buf, length, 0);
+        while (pos < length) {
+            int eol = pos;
+            while (eol < length && buf[eol] != '\n') {
+                eol++;
+            }
+            int end = eol > pos && buf[eol - 1] == '\r' ? eol - 1 : eol;
+            if (end == pos) {
+                return null;
+            }
+            int n = lowerCaseName.length;
+            if (pos + n < end && buf[pos + n] == ':' && equalsIgnoreCase(buf, pos, lowerCaseName)) {
+                int vs = pos + n + 1;
+                while (vs < end && (buf[vs] == ' ' || buf[vs] == '\t')) {
+                    vs++;
+                }
+                int ve = end;
+                while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) {
+                    ve--;
+                }
+                return new String(buf, vs, ve - vs, StandardCharsets.ISO_8859_1);
+            }
+            pos = eol + 1;
+        }
+        return null;
+    }
+
+    private static int skipLine(byte[] buf, int length, int from) {
+        int i = from;
+        while (i < length && buf[i] != '\n') {
+            i++;
+        }
+        return i + 1;
+    }
+
+    private static boolean equalsIgnoreCase(byte[] buf, int from, byte[] lower) {
+        for (int k = 0; k < lower.length; k++) {
+            byte b = buf[from + k];
+            if (b >= 'A' && b <= 'Z') {
+                b += 32;
+            }
+            if (b != lower[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.netra.sidecar.Direction;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -21,6 +22,9 @@ abstract class MessageFramer implements Forwarder {
     State state = State.IDLE;
     /** A reusable view of the held head bytes, created once the head array exists. */
     private ByteBuffer heldView;
+    /** A head waiting to go out together with the bytes that follow it in the same read. */
+    private ByteBuffer pendingHead;
+    private final ByteBuffer[] headAndRest = new ByteBuffer[2];
 
     MessageFramer(HttpSession session, WritableByteChannel out) {
         this.session = session;
@@ -40,7 +44,7 @@ abstract class MessageFramer implements Forwarder {
     /** Processes {@code in} in the states both directions have. */
     final void step(ByteBuffer in) throws IOException {
         switch (state) {
-            case RAW -> Forwarder.writeFully(out, in);
+            case RAW -> write(in);
             case IDLE -> {
                 // Empty lines between messages are tolerated (RFC 9112 section 2.2) and passed on.
                 int start = in.position();
@@ -53,6 +57,7 @@ abstract class MessageFramer implements Forwarder {
                 }
             }
             case HEAD -> {
+                flushPending(); // the reader is about to reuse the array a pending head lives in
                 switch (reader.consume(in)) {
                     case NEED_MORE -> { }
                     case TOO_LARGE -> fallback("header block too large", in);
@@ -85,13 +90,13 @@ abstract class MessageFramer implements Forwarder {
     final void toRaw(ByteBuffer in) throws IOException {
         flushHeld();
         state = State.RAW;
-        Forwarder.writeFully(out, in);
+        write(in);
     }
 
     /** Writes the head bytes collected but not yet forwarded. */
     final void flushHeld() throws IOException {
         if (reader.length() > 0) {
-            Forwarder.writeFully(out, held());
+            write(held());
             reader.reset();
         }
     }
@@ -104,6 +109,49 @@ abstract class MessageFramer implements Forwarder {
         return heldView.limit(reader.length()).position(0);
     }
 
+    /**
+     * Holds a finished head back until the end of this read, so that it leaves in one write (one
+     * TCP segment, one wake-up of the peer) with the body bytes that arrived with it.
+     */
+    final void writeHead(ByteBuffer head) throws IOException {
+        flushPending();
+        pendingHead = head;
+    }
+
+    /** Writes all of {@code b}, after the pending head if there is one. */
+    final void write(ByteBuffer b) throws IOException {
+        ByteBuffer h = pendingHead;
+        if (h == null) {
+            Forwarder.writeFully(out, b);
+            return;
+        }
+        pendingHead = null;
+        if (!b.hasRemaining() || !(out instanceof GatheringByteChannel gathering)) {
+            Forwarder.writeFully(out, h);
+            Forwarder.writeFully(out, b);
+            return;
+        }
+        headAndRest[0] = h;
+        headAndRest[1] = b;
+        try {
+            while (b.hasRemaining()) {
+                gathering.write(headAndRest);
+            }
+        } finally {
+            headAndRest[0] = null;
+            headAndRest[1] = null;
+        }
+    }
+
+    /** Writes the pending head; called when a read has been handled and before anything else may write. */
+    final void flushPending() throws IOException {
+        ByteBuffer h = pendingHead;
+        if (h != null) {
+            pendingHead = null;
+            Forwarder.writeFully(out, h);
+        }
+    }
+
     /** Writes {@code in[from..to)} without disturbing the caller's position. */
     final void writeSlice(ByteBuffer in, int from, int to) throws IOException {
         if (from == to) {
@@ -112,7 +160,7 @@ abstract class MessageFramer implements Forwarder {
         int position = in.position();
         int limit = in.limit();
         in.limit(to).position(from);
-        Forwarder.writeFully(out, in);
+        write(in);
         in.limit(limit).position(position);
     }
 

@@ -50,6 +50,7 @@ final class RequestFramer extends MessageFramer {
                     default -> step(in);
                 }
             }
+            flushPending();
         } finally {
             lock.unlock();
         }
@@ -60,6 +61,7 @@ final class RequestFramer extends MessageFramer {
         lock.lock();
         try {
             cancelDetectTimeout();
+            flushPending();
             flushHeld();
         } finally {
             lock.unlock();
@@ -146,7 +148,7 @@ final class RequestFramer extends MessageFramer {
         if (session.selector() != null) {
             session.selector().select(e);
         }
-        Forwarder.writeFully(out, editor.isEmpty() ? held() : editor.apply(head));
+        writeHead(editor.isEmpty() ? held() : editor.apply(head));
         reader.reset();
         current = e;
         tunnelCandidate = e.isUpgrade() || e.isConnect();
@@ -186,7 +188,7 @@ final class RequestFramer extends MessageFramer {
             }
         } else {
             sentWhileAwaiting = true;
-            Forwarder.writeFully(out, in);
+            write(in);
         }
     }
 }

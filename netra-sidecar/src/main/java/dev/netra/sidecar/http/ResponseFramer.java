@@ -39,6 +39,7 @@ final class ResponseFramer extends MessageFramer {
             }
             step(in);
         }
+        flushPending();
     }
 
     @Override
@@ -49,6 +50,7 @@ final class ResponseFramer extends MessageFramer {
                 onBodyEnd();
             }
         }
+        flushPending();
         flushHeld();
     }
 
@@ -77,7 +79,7 @@ final class ResponseFramer extends MessageFramer {
                 return;
             }
             // interim (100 Continue, 103 Early Hints): the final response is still to come
-            Forwarder.writeFully(out, held());
+            write(held());
             reader.reset();
             state = State.IDLE;
             return;
@@ -109,7 +111,7 @@ final class ResponseFramer extends MessageFramer {
             }
         }
         e.responseHead(head, session.headArray(head.length()), System.nanoTime());
-        Forwarder.writeFully(out, held());
+        writeHead(held());
         reader.reset();
         current = e;
         bodyUntilClose = mode == BodyFramer.Mode.UNTIL_CLOSE;
@@ -124,7 +126,7 @@ final class ResponseFramer extends MessageFramer {
         long now = System.nanoTime();
         e.responseHead(head, session.headArray(head.length()), now);
         e.responseEnded(0, now);
-        Forwarder.writeFully(out, held());
+        write(held());
         reader.reset();
         session.verdict(Verdict.TUNNEL);
         session.complete(e);

@@ -25,6 +25,7 @@ final class BoundedSpanProcessor implements SpanProcessor {
     private static final int BATCH = 512;
     /** How long a batch may wait to fill: one export per second at most, unless batches fill faster. */
     private static final long BATCH_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long FILL_CHECK_MILLIS = 10;
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final ArrayBlockingQueue<SpanData> queue;
@@ -67,6 +68,11 @@ final class BoundedSpanProcessor implements SpanProcessor {
         return true;
     }
 
+    /**
+     * Waits for a first span, then lets the batch fill by looking at the queue every few
+     * milliseconds instead of waiting on it: a waiting consumer would be woken (a futex call and
+     * a context switch) by every single span a copy loop ends.
+     */
     private void run() {
         List<SpanData> batch = new ArrayList<>(BATCH);
         while (!stopping || !queue.isEmpty()) {
@@ -77,17 +83,10 @@ final class BoundedSpanProcessor implements SpanProcessor {
                 }
                 batch.add(first);
                 long deadline = System.nanoTime() + BATCH_DELAY_NANOS;
-                while (batch.size() < BATCH && !stopping) {
-                    queue.drainTo(batch, BATCH - batch.size());
-                    long left = deadline - System.nanoTime();
-                    if (batch.size() >= BATCH || left <= 0) {
-                        break;
-                    }
-                    SpanData next = queue.poll(left, TimeUnit.NANOSECONDS);
-                    if (next != null) {
-                        batch.add(next);
-                    }
+                while (queue.size() < BATCH - 1 && !stopping && System.nanoTime() < deadline) {
+                    Thread.sleep(FILL_CHECK_MILLIS);
                 }
+                queue.drainTo(batch, BATCH - 1);
                 export(batch);
                 batch.clear();
             } catch (InterruptedException e) {

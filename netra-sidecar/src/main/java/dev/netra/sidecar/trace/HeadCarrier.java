@@ -15,16 +15,26 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Lets OpenTelemetry propagators read a request head and write through the header editor. */
 final class HeadCarrier {
     private static final ConcurrentHashMap<String, byte[]> LOWER = new ConcurrentHashMap<>();
+    private static final byte[] UBERCTX = HttpHead.bytes("uberctx-");
     private static final ConcurrentHashMap<String, HeaderName> NAMES = new ConcurrentHashMap<>();
 
     static final TextMapGetter<HttpHead> GETTER = new TextMapGetter<>() {
+        /**
+         * Only the Jaeger propagator enumerates keys, looking for {@code uberctx-*} baggage; listing
+         * just those spares lower-casing every header name of every request.
+         */
         @Override
         public Iterable<String> keys(HttpHead head) {
-            List<String> keys = new ArrayList<>(head.headerCount());
+            List<String> keys = null;
             for (int i = 0; i < head.headerCount(); i++) {
-                keys.add(head.name(i).toLowerCase(Locale.ROOT));
+                if (head.nameStartsWith(i, UBERCTX)) {
+                    if (keys == null) {
+                        keys = new ArrayList<>(2);
+                    }
+                    keys.add(head.name(i).toLowerCase(Locale.ROOT));
+                }
             }
-            return keys;
+            return keys == null ? List.of() : keys;
         }
 
         @Override

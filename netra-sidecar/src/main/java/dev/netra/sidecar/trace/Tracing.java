@@ -54,8 +54,10 @@ public final class Tracing implements AutoCloseable {
     private final Tracer tracer;
     private final RequestIdStore<SpanContext> store;
     private final Set<String> ignoredPaths;
-    private final Map<String, String> headerTags;
-    private final Map<String, String> cookieTags;
+    private final List<HeaderTag> headerTags;
+    private final Map<String, AttributeKey<String>> cookieTags;
+    private final boolean netrameshAttributes;
+    private final boolean otelAttributes;
     /** Extraction order: the first that yields a valid parent wins. */
     private final List<Format> formats;
     private final List<TextMapPropagator> injected;
@@ -74,8 +76,10 @@ public final class Tracing implements AutoCloseable {
         this.config = sidecar.tracing();
         this.store = new RequestIdStore<>(config.maxContexts(), sidecar.tracingContextExpiration());
         this.ignoredPaths = Set.copyOf(sidecar.tracingIgnoredPaths());
-        this.headerTags = sidecar.headerTagMap();
-        this.cookieTags = sidecar.cookieTagMap();
+        this.headerTags = headerTags(sidecar.headerTagMap());
+        this.cookieTags = cookieTags(sidecar.cookieTagMap());
+        this.netrameshAttributes = !config.attributes().equals("otel");
+        this.otelAttributes = !config.attributes().equals("netramesh");
         Instant now = Instant.now();
         this.epochOffsetNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
 
@@ -226,82 +230,122 @@ public final class Tracing implements AutoCloseable {
         span.end(epochOffsetNanos + end, TimeUnit.NANOSECONDS);
     }
 
+    // Keys made once: a key made per call would be encoded to UTF-8 again for every exported span.
+    private static final AttributeKey<String> SPAN_KIND = AttributeKey.stringKey("span.kind");
+    private static final AttributeKey<String> REMOTE_ADDR = AttributeKey.stringKey("remote_addr");
+    private static final AttributeKey<String> HTTP_HOST = AttributeKey.stringKey("http.host");
+    private static final AttributeKey<String> HTTP_PATH = AttributeKey.stringKey("http.path");
+    private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.method");
+    private static final AttributeKey<Long> HTTP_REQUEST_SIZE = AttributeKey.longKey("http.request_size");
+    private static final AttributeKey<Long> HTTP_RESPONSE_SIZE = AttributeKey.longKey("http.response_size");
+    private static final AttributeKey<Long> HTTP_STATUS_CODE = AttributeKey.longKey("http.status_code");
+    private static final AttributeKey<String> HTTP_USER_AGENT = AttributeKey.stringKey("http.user_agent");
+    private static final AttributeKey<String> HTTP_REQUEST_ID = AttributeKey.stringKey("http.request_id");
+    private static final AttributeKey<Boolean> ERROR = AttributeKey.booleanKey("error");
+    private static final AttributeKey<String> HTTP_REQUEST_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+    private static final AttributeKey<String> URL_QUERY = AttributeKey.stringKey("url.query");
+    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+    private static final AttributeKey<String> NETWORK_PEER_ADDRESS = AttributeKey.stringKey("network.peer.address");
+    private static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
+    private static final AttributeKey<Long> HTTP_RESPONSE_STATUS_CODE = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<String> USER_AGENT_ORIGINAL = AttributeKey.stringKey("user_agent.original");
+    private static final byte[] USER_AGENT = HttpHead.bytes("user-agent");
+    private static final byte[] COOKIE = HttpHead.bytes("cookie");
+
+    /** A request header copied to a span attribute (NETRA_HTTP_HEADER_TAG_MAP). */
+    private record HeaderTag(byte[] header, AttributeKey<String> key) {
+    }
+
+    private static List<HeaderTag> headerTags(Map<String, String> map) {
+        List<HeaderTag> tags = new ArrayList<>();
+        map.forEach((header, tag) -> tags.add(new HeaderTag(
+                HttpHead.bytes(header.toLowerCase(Locale.ROOT)), AttributeKey.stringKey(tag))));
+        return List.copyOf(tags);
+    }
+
+    private static Map<String, AttributeKey<String>> cookieTags(Map<String, String> map) {
+        Map<String, AttributeKey<String>> tags = new java.util.HashMap<>();
+        map.forEach((cookie, tag) -> tags.put(cookie, AttributeKey.stringKey(tag)));
+        return Map.copyOf(tags);
+    }
+
     private void attributes(Span span, Exchange e) {
-        boolean netramesh = !config.attributes().equals("otel");
-        boolean otel = !config.attributes().equals("netramesh");
         boolean inbound = e.direction() == Direction.INBOUND;
-        String userAgent = e.requestHeader("user-agent");
-        if (netramesh) {
-            span.setAttribute("span.kind", inbound ? "server" : "client");
-            if (e.client() != null) {
-                span.setAttribute("remote_addr", e.client().getAddress().getHostAddress() + ":" + e.client().getPort());
+        String userAgent = e.requestHeader(USER_AGENT);
+        String peerAddress = e.client() == null ? null : e.client().getAddress().getHostAddress();
+        if (netrameshAttributes) {
+            span.setAttribute(SPAN_KIND, inbound ? "server" : "client");
+            if (peerAddress != null) {
+                span.setAttribute(REMOTE_ADDR, peerAddress + ":" + e.client().getPort());
             }
             if (e.host() != null) {
-                span.setAttribute("http.host", e.host());
+                span.setAttribute(HTTP_HOST, e.host());
             }
-            span.setAttribute("http.path", e.path());
-            span.setAttribute("http.method", e.method());
-            span.setAttribute("http.request_size", e.requestBodyBytes());
-            span.setAttribute("http.response_size", e.responseBodyBytes());
+            span.setAttribute(HTTP_PATH, e.path());
+            span.setAttribute(HTTP_METHOD, e.method());
+            span.setAttribute(HTTP_REQUEST_SIZE, e.requestBodyBytes());
+            span.setAttribute(HTTP_RESPONSE_SIZE, e.responseBodyBytes());
             if (e.status() > 0) {
-                span.setAttribute("http.status_code", e.status());
+                span.setAttribute(HTTP_STATUS_CODE, (long) e.status());
             }
             if (userAgent != null) {
-                span.setAttribute("http.user_agent", userAgent);
+                span.setAttribute(HTTP_USER_AGENT, userAgent);
             }
             if (e.requestId() != null) {
-                span.setAttribute("http.request_id", e.requestId());
+                span.setAttribute(HTTP_REQUEST_ID, e.requestId());
             }
             if (e.status() >= 500) {
-                span.setAttribute("error", true);
+                span.setAttribute(ERROR, true);
             }
         }
-        if (otel) {
-            span.setAttribute("http.request.method", e.method());
-            span.setAttribute("url.path", e.path());
+        if (otelAttributes) {
+            span.setAttribute(HTTP_REQUEST_METHOD, e.method());
+            span.setAttribute(URL_PATH, e.path());
             if (config.urlQuery() && e.query() != null) {
-                span.setAttribute("url.query", e.query());
+                span.setAttribute(URL_QUERY, e.query());
             }
             String host = e.host();
             if (host != null) {
                 int colon = host.lastIndexOf(':');
                 boolean hasPort = colon > 0 && host.indexOf(']') < colon;
-                span.setAttribute("server.address", hasPort ? host.substring(0, colon) : host);
+                span.setAttribute(SERVER_ADDRESS, hasPort ? host.substring(0, colon) : host);
                 if (hasPort) {
                     try {
-                        span.setAttribute("server.port", Long.parseLong(host.substring(colon + 1)));
+                        span.setAttribute(SERVER_PORT, Long.parseLong(host.substring(colon + 1)));
                     } catch (NumberFormatException ignored) {
                         // a Host header that is not host:port tells no port
                     }
                 }
             }
             if (e.destination() != null && host == null) {
-                span.setAttribute("server.port", e.destination().getPort());
+                span.setAttribute(SERVER_PORT, (long) e.destination().getPort());
             }
-            if (e.client() != null) {
-                span.setAttribute("network.peer.address", e.client().getAddress().getHostAddress());
+            if (peerAddress != null) {
+                span.setAttribute(NETWORK_PEER_ADDRESS, peerAddress);
             }
-            span.setAttribute("network.protocol.version", e.version());
+            span.setAttribute(NETWORK_PROTOCOL_VERSION, e.version());
             if (e.status() > 0) {
-                span.setAttribute("http.response.status_code", e.status());
+                span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) e.status());
             }
             if (userAgent != null) {
-                span.setAttribute("user_agent.original", userAgent);
+                span.setAttribute(USER_AGENT_ORIGINAL, userAgent);
             }
         }
-        headerTags.forEach((header, tag) -> {
-            String v = e.requestHeader(header);
+        for (HeaderTag tag : headerTags) {
+            String v = e.requestHeader(tag.header());
             if (v != null) {
-                span.setAttribute(tag, v);
+                span.setAttribute(tag.key(), v);
             }
-        });
+        }
         if (!cookieTags.isEmpty()) {
-            String cookies = e.requestHeader("cookie");
+            String cookies = e.requestHeader(COOKIE);
             if (cookies != null) {
                 for (String pair : cookies.split(";")) {
                     int eq = pair.indexOf('=');
                     if (eq > 0) {
-                        String tag = cookieTags.get(pair.substring(0, eq).trim());
+                        AttributeKey<String> tag = cookieTags.get(pair.substring(0, eq).trim());
                         if (tag != null) {
                             span.setAttribute(tag, pair.substring(eq + 1).trim());
                         }

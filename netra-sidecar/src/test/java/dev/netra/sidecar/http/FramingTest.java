@@ -154,6 +154,22 @@ class FramingTest {
     }
 
     @Test
+    void headAndBodyReadTogetherLeaveInOneWrite() throws IOException {
+        Harness h = new Harness(Direction.OUTBOUND, new RequestIdEdits("X-Request-Id", "X-Source", "netra"), true);
+        h.maxPerCall = Integer.MAX_VALUE;
+        h.client(ascii("POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"));
+        h.server(ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+        // one segment each way: a head written apart from its body costs the peer a second wake-up
+        assertEquals(1, h.upstreamChannel.calls);
+        assertEquals(1, h.clientChannel.calls);
+        assertTrue(str(h.toUpstream).endsWith("\r\n\r\nabc"), str(h.toUpstream));
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", str(h.toClient));
+        // a head whose body comes in a later read is not held back waiting for it
+        h.server(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"));
+        assertTrue(str(h.toClient).endsWith("Content-Length: 2\r\n\r\n"));
+    }
+
+    @Test
     void requestsWithoutResponseAreReportedWithHowTheyEnded() throws IOException {
         Harness h = Harness.transparent();
         h.client(ascii("GET /slow HTTP/1.1\r\nHost: svc\r\n\r\n"));

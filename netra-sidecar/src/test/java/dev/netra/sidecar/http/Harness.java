@@ -6,7 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +23,10 @@ final class Harness {
     final List<String> fallbacks = new ArrayList<>();
     final ByteArrayOutputStream toUpstream = new ByteArrayOutputStream();
     final ByteArrayOutputStream toClient = new ByteArrayOutputStream();
+    /** Bytes a write call takes at most; tests that count calls raise it. */
+    int maxPerCall = 7;
+    final RecordingChannel upstreamChannel;
+    final RecordingChannel clientChannel;
     final HttpSession session;
     final Forwarder requests;
     final Forwarder responses;
@@ -36,8 +40,10 @@ final class Harness {
                 exchanges::add, (d, reason) -> fallbacks.add(reason));
         session = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
                 new InetSocketAddress("10.0.0.2", 80), settings, detect);
-        requests = session.requests(channel(toUpstream));
-        responses = session.responses(channel(toClient));
+        upstreamChannel = channel(toUpstream);
+        clientChannel = channel(toClient);
+        requests = session.requests(upstreamChannel);
+        responses = session.responses(clientChannel);
     }
 
     /** No edits: the framers must then be the identity on the bytes. */
@@ -85,26 +91,62 @@ final class Harness {
         return b;
     }
 
-    private static WritableByteChannel channel(ByteArrayOutputStream sink) {
-        return new WritableByteChannel() {
-            @Override
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                byte[] b = new byte[n];
-                src.get(b);
-                sink.write(b, 0, n);
-                return n;
-            }
+    private RecordingChannel channel(ByteArrayOutputStream sink) {
+        return new RecordingChannel(sink);
+    }
 
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
+    /**
+     * Records what the framers write. Takes at most {@link #maxPerCall} bytes per call, so that
+     * every test also exercises partial writes (single and gathering); counts the calls.
+     */
+    final class RecordingChannel implements GatheringByteChannel {
+        private final ByteArrayOutputStream sink;
+        int calls;
 
-            @Override
-            public void close() {
+        RecordingChannel(ByteArrayOutputStream sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            calls++;
+            return take(src, maxPerCall);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            calls++;
+            int budget = maxPerCall;
+            long n = 0;
+            for (int i = offset; i < offset + length && budget > 0; i++) {
+                int k = take(srcs[i], budget);
+                budget -= k;
+                n += k;
             }
-        };
+            return n;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) {
+            return write(srcs, 0, srcs.length);
+        }
+
+        private int take(ByteBuffer src, int budget) {
+            int n = Math.min(src.remaining(), budget);
+            byte[] b = new byte[n];
+            src.get(b);
+            sink.write(b, 0, n);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     static byte[] ascii(String s) {
