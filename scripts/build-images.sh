@@ -50,4 +50,21 @@ for image in sidecar init testapp; do
   log "docker build netra-$image:$TAG"
   docker build -q -f "$NETRA_ROOT/docker/$image.Dockerfile" -t "netra-$image:$TAG" "$CONTEXT" >/dev/null
 done
+# The sidecar's AOT cache, made by a training run of the image itself (start-up, the warm-up's
+# HTTP exchange, tracing set-up, SIGTERM): the JVM that writes it must be the one that maps it.
+log "recording the sidecar's AOT cache (training run)"
+docker rm -f netra-aot-training >/dev/null 2>&1 || true
+docker run -d --name netra-aot-training --user 0 -e NETRA_AOT_CACHE=/tmp/netra-sidecar.aot \
+  "netra-sidecar:$TAG" --service-name aot-training >/dev/null
+for _ in $(seq 1 100); do
+  docker logs netra-aot-training 2>&1 | grep -q 'tracing and JVM metrics up' && break
+  sleep 0.2
+done
+docker stop -t 60 netra-aot-training >/dev/null
+rm -f "$CONTEXT/netra-sidecar.aot"
+docker cp netra-aot-training:/tmp/netra-sidecar.aot.rec-1 "$CONTEXT/netra-sidecar.aot" 2>/dev/null \
+  || { docker logs netra-aot-training 2>&1 | tail -20 >&2; docker rm -f netra-aot-training >/dev/null; die "the AOT training run wrote no cache"; }
+docker rm -f netra-aot-training >/dev/null
+printf 'FROM netra-sidecar:%s\nCOPY netra-sidecar.aot /opt/netra/lib/netra-sidecar.aot\n' "$TAG" \
+  | docker build -q -f - -t "netra-sidecar:$TAG" "$CONTEXT" >/dev/null
 docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^netra-(sidecar|init|testapp):$TAG " >&2

@@ -60,6 +60,7 @@ public final class Main {
             return;
         }
         configureLogging(config);
+        Warmup.start();
         Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
 
         long started = System.nanoTime();

@@ -1,0 +1,62 @@
+package dev.netra.sidecar;
+
+import dev.netra.ffm.SocketOptions;
+import dev.netra.sidecar.http.Forwarder;
+import dev.netra.sidecar.http.HttpSession;
+import dev.netra.sidecar.http.HttpSettings;
+import org.tinylog.Logger;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Pays the first-use costs of the connection path (linking the FFM downcalls, loading the HTTP
+ * framers) on a spare core while the listener comes up, instead of inside the first connection.
+ */
+final class Warmup {
+    private static final int SO_TYPE = 3;
+    private static final byte[] REQUEST = ("GET /warmup HTTP/1.1\r\nHost: netra\r\nUser-Agent: netra\r\n\r\n"
+            + "POST /warmup HTTP/1.1\r\nHost: netra\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private Warmup() {
+    }
+
+    /** Starts the warm-up on a daemon thread; nothing it does is visible outside the process. */
+    static void start() {
+        Thread.ofPlatform().name("netra-warmup").daemon().start(Warmup::run);
+    }
+
+    private static void run() {
+        long t0 = System.nanoTime();
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET6)) {
+            SocketOptions.getInt(ch, 1, SO_TYPE);
+            // a throwaway session with no listeners (and no detection, so no timer): no metric,
+            // span or log line comes from it
+            HttpSettings quiet = new HttpSettings(64 * 1024, Duration.ofMillis(300), null,
+                    (head, e, editor) -> { }, e -> { }, (direction, reason) -> { });
+            HttpSession session = new HttpSession(0, Direction.OUTBOUND, new InetSocketAddress(0),
+                    new InetSocketAddress(0), quiet, false);
+            WritableByteChannel nowhere = Channels.newChannel(OutputStream.nullOutputStream());
+            Forwarder requests = session.requests(nowhere);
+            Forwarder responses = session.responses(nowhere);
+            requests.forward(ByteBuffer.allocateDirect(REQUEST.length).put(REQUEST).flip());
+            responses.forward(ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE).flip());
+            session.close(dev.netra.sidecar.http.Exchange.End.CLIENT_GONE);
+            Logger.debug("warm-up done in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (Exception | LinkageError e) {
+            // only time is lost: the first connection pays instead
+            Logger.debug("warm-up skipped: {}", e.toString());
+        }
+    }
+}
