@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 public final class HttpHead {
     /** Headers per message at most; more is a parse error (and the connection goes opaque). */
     public static final int MAX_HEADERS = 256;
+    private static final int INITIAL_HEADERS = 32;
 
     private static final byte[] HTTP_SLASH = "HTTP/".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_LENGTH = bytes("content-length");
@@ -34,11 +35,13 @@ public final class HttpHead {
     private int versionMinor;
     private int status;
     private int headerCount;
-    private final int[] nameStart = new int[MAX_HEADERS];
-    private final int[] nameEnd = new int[MAX_HEADERS];
-    private final int[] valueStart = new int[MAX_HEADERS];
-    private final int[] valueEnd = new int[MAX_HEADERS];
-    private final int[] lineEnd = new int[MAX_HEADERS];
+    // Sized for common messages and grown (up to MAX_HEADERS) by the first one with more: two of
+    // these live per connection, so their size is multiplied by every open connection.
+    private int[] nameStart = new int[INITIAL_HEADERS];
+    private int[] nameEnd = new int[INITIAL_HEADERS];
+    private int[] valueStart = new int[INITIAL_HEADERS];
+    private int[] valueEnd = new int[INITIAL_HEADERS];
+    private int[] lineEnd = new int[INITIAL_HEADERS];
     private int bodyStart;
 
     /**
@@ -170,6 +173,9 @@ public final class HttpHead {
             return "bad header name";
         }
         int i = headerCount;
+        if (i == nameStart.length) {
+            grow();
+        }
         nameStart[i] = pos;
         nameEnd[i] = p;
         p++;
@@ -191,6 +197,15 @@ public final class HttpHead {
         lineEnd[i] = end;
         headerCount++;
         return null;
+    }
+
+    private void grow() {
+        int n = Math.min(MAX_HEADERS, nameStart.length * 2);
+        nameStart = java.util.Arrays.copyOf(nameStart, n);
+        nameEnd = java.util.Arrays.copyOf(nameEnd, n);
+        valueStart = java.util.Arrays.copyOf(valueStart, n);
+        valueEnd = java.util.Arrays.copyOf(valueEnd, n);
+        lineEnd = java.util.Arrays.copyOf(lineEnd, n);
     }
 
     /** Index of the CR (of CRLF) or LF ending the line that starts at {@code from}, or -1. */

@@ -170,6 +170,31 @@ class FramingTest {
     }
 
     @Test
+    void manyHeadersGrowTheParserAndTooManyGoOpaque() throws IOException {
+        StringBuilder many = new StringBuilder("GET /many HTTP/1.1\r\nHost: svc\r\n");
+        for (int i = 0; i < 200; i++) {
+            many.append("X-H").append(i).append(": v").append(i).append("\r\n");
+        }
+        String request = many.append("X-Last: yes\r\n\r\n").toString();
+        Harness h = Harness.transparent();
+        h.client(ascii(request));
+        h.server(ascii("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+        assertEquals(request, str(h.toUpstream));
+        assertEquals("yes", h.exchanges.getFirst().requestHeader("x-last"));
+        assertTrue(h.fallbacks.isEmpty(), h.fallbacks.toString());
+
+        StringBuilder tooMany = new StringBuilder("GET /too-many HTTP/1.1\r\n");
+        for (int i = 0; i <= HttpHead.MAX_HEADERS; i++) {
+            tooMany.append("X-H").append(i).append(": v\r\n");
+        }
+        String refused = tooMany.append("\r\n").toString();
+        Harness h2 = Harness.transparent();
+        h2.client(ascii(refused));
+        assertEquals(refused, str(h2.toUpstream));
+        assertEquals(List.of("too many headers"), h2.fallbacks);
+    }
+
+    @Test
     void requestsWithoutResponseAreReportedWithHowTheyEnded() throws IOException {
         Harness h = Harness.transparent();
         h.client(ascii("GET /slow HTTP/1.1\r\nHost: svc\r\n\r\n"));
