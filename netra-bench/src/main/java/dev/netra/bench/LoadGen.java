@@ -41,15 +41,20 @@ final class LoadGen {
 
     /**
      * Ad-hoc load for profiling a sidecar by hand:
-     * {@code LoadGen HOST:PORT CONNECTIONS SECONDS [RATE]} (no rate = closed loop).
+     * {@code LoadGen HOST:PORT CONNECTIONS SECONDS [RATE]} (no rate = closed loop), or
+     * {@code LoadGen HOST:PORT bulk MEGABYTES} to a byte-counting sink.
      */
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: LoadGen HOST:PORT CONNECTIONS SECONDS [RATE]");
+            System.err.println("usage: LoadGen HOST:PORT CONNECTIONS SECONDS [RATE] | LoadGen HOST:PORT bulk MEGABYTES");
             System.exit(64);
         }
         int colon = args[0].lastIndexOf(':');
         InetSocketAddress target = new InetSocketAddress(args[0].substring(0, colon), Integer.parseInt(args[0].substring(colon + 1)));
+        if (args[1].equals("bulk")) {
+            System.out.printf("bulk %.0f MB/s%n", bulk(target, Long.parseLong(args[2]) << 20));
+            return;
+        }
         LoadGen gen = new LoadGen(target, "server:8080");
         int connections = Integer.parseInt(args[1]);
         Duration d = Duration.ofSeconds(Long.parseLong(args[2]));

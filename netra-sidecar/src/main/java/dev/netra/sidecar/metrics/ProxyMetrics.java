@@ -47,6 +47,7 @@ public final class ProxyMetrics {
     private final Map<Direction, ConnectionMetrics> byDirection = new EnumMap<>(Direction.class);
     private final Map<Rejection, CounterDataPoint> rejections = new EnumMap<>(Rejection.class);
     private final CounterDataPoint limitHits;
+    private final CounterDataPoint largeBufferLimitHits;
     private final Counter httpFallbacks;
     private final Map<Direction, Map<Exchange.End, CounterDataPoint>> exchanges = new EnumMap<>(Direction.class);
 
@@ -83,6 +84,9 @@ public final class ProxyMetrics {
             rejections.put(r, rejected.labelValues(r.label()));
         }
         limitHits = limit.labelValues();
+        largeBufferLimitHits = Counter.builder().name("netra_tcp_large_buffer_limit_hits_total")
+                .help("Bulk flows that kept a small buffer because all large ones were in use")
+                .register(registry).labelValues();
         httpFallbacks = Counter.builder().name("netra_http_fallbacks_total")
                 .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
                 .labelNames("direction", "reason").register(registry);
@@ -125,6 +129,14 @@ public final class ProxyMetrics {
 
     public void connectionLimitHit() {
         limitHits.inc();
+    }
+
+    public void largeBufferLimitHit() {
+        largeBufferLimitHits.inc();
+    }
+
+    public long largeBufferLimitHits() {
+        return largeBufferLimitHits.getLongValue();
     }
 
     public long rejectedCount(Rejection reason) {

@@ -2,17 +2,26 @@ package dev.netra.sidecar.proxy;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Direct buffers for the copy loops, kept for reuse up to a bound so that an idle sidecar gives
- * memory back while a busy one does not allocate per connection.
+ * memory back while a busy one does not allocate per connection. A direction that keeps filling
+ * its buffer (a bulk transfer) may trade it for a large one, a bounded number at a time.
  */
 final class BufferPool {
-    private final int bufferBytes;
-    private final ArrayBlockingQueue<ByteBuffer> free;
+    /** Large enough that a bulk flow moves ~a socket buffer per read/write pair. */
+    static final int LARGE_BYTES = 256 * 1024;
 
-    BufferPool(int bufferBytes, int maxPooled) {
+    private final int bufferBytes;
+    private final int maxLarge;
+    private final ArrayBlockingQueue<ByteBuffer> free;
+    private final ArrayBlockingQueue<ByteBuffer> freeLarge = new ArrayBlockingQueue<>(4);
+    private final AtomicInteger largeInUse = new AtomicInteger();
+
+    BufferPool(int bufferBytes, int maxPooled, int maxLarge) {
         this.bufferBytes = bufferBytes;
+        this.maxLarge = maxLarge;
         this.free = new ArrayBlockingQueue<>(maxPooled);
     }
 
@@ -27,7 +36,31 @@ final class BufferPool {
         }
     }
 
+    /** A large buffer, or null when {@code maxLarge} are out already (the caller keeps its small one). */
+    ByteBuffer acquireLarge() {
+        if (bufferBytes >= LARGE_BYTES) {
+            return null;
+        }
+        if (largeInUse.incrementAndGet() > maxLarge) {
+            largeInUse.decrementAndGet();
+            return null;
+        }
+        ByteBuffer b = freeLarge.poll();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(LARGE_BYTES);
+    }
+
+    void releaseLarge(ByteBuffer b) {
+        if (b != null) {
+            largeInUse.decrementAndGet();
+            freeLarge.offer(b);
+        }
+    }
+
     int pooled() {
         return free.size();
+    }
+
+    int largeInUse() {
+        return largeInUse.get();
     }
 }

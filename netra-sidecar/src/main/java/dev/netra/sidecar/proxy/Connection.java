@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * connect there, then copy bytes both ways until both directions have ended.
  */
 final class Connection implements Runnable {
+    /** Reads in a row that filled the buffer before a direction counts as a bulk flow. */
+    private static final int FULL_READS_FOR_BULK = 4;
     private final long id;
     private final SocketChannel client;
     private final ProxyContext ctx;
@@ -186,15 +188,32 @@ final class Connection implements Runnable {
 
     /**
      * One direction: blocking reads into a reused buffer, each passed to the forwarder (which
-     * writes it, raw or framed) before the next read.
+     * writes it, raw or framed) before the next read. A direction whose reads keep filling the
+     * buffer is a bulk flow: it moves to a large buffer (fewer system calls and wake-ups per
+     * byte) while the pool has one to give, and hands it back when it ends.
      */
     private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer buffer,
                       CounterDataPoint bytes, Exchange.End endedBy) {
+        ByteBuffer large = null;
+        ByteBuffer b = buffer;
+        int fullReads = 0;
+        boolean denied = false;
         try {
             int n;
-            while ((n = from.read(buffer.clear())) >= 0) {
-                forwarder.forward(buffer.flip());
+            while ((n = from.read(b.clear())) >= 0) {
+                forwarder.forward(b.flip());
                 bytes.inc(n);
+                if (n < b.capacity()) {
+                    fullReads = 0;
+                } else if (large == null && ++fullReads == FULL_READS_FOR_BULK) {
+                    large = ctx.buffers().acquireLarge();
+                    if (large != null) {
+                        b = large;
+                    } else if (!denied) {
+                        denied = true; // asks again after its next streak, but counts once
+                        ctx.metrics().largeBufferLimitHit();
+                    }
+                }
             }
             firstEnd.compareAndSet(null, endedBy);
             forwarder.endOfStream();
@@ -209,6 +228,8 @@ final class Connection implements Runnable {
                         id, side(from), side(to), e.getMessage());
             }
             abort("peer reset");
+        } finally {
+            ctx.buffers().releaseLarge(large);
         }
     }
 

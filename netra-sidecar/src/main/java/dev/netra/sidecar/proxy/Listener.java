@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Listener implements ProxyContext, AutoCloseable {
     private final SidecarConfig config;
     private final ProxyMetrics metrics;
+    private static final int MAX_LARGE_BUFFERS = 32;
     private final BufferPool buffers;
     private final OriginalDestinations destinations;
     private final HttpPolicy httpPolicy;
@@ -50,7 +51,8 @@ public final class Listener implements ProxyContext, AutoCloseable {
         this.metrics = metrics;
         this.permits = new Semaphore(config.maxConnections());
         // Two buffers per connection; keep enough for a busy moment, not for the worst case.
-        this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512));
+        // Large buffers for bulk flows: 32 x 256 KB = 8 MB of direct memory at most.
+        this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
     }
 
     /** Binds NETRA_PORT and starts accepting on a platform thread. */

@@ -118,6 +118,51 @@ class ListenerTest {
         assertEquals(payload.length, inbound.bytesToUpstream().getLongValue());
         assertEquals(payload.length, inbound.bytesToClient().getLongValue());
         assertEquals(0, inbound.active().get());
+        assertEquals(0, listener.buffers().largeInUse(), "bulk flows handed their large buffers back");
+    }
+
+    @Test
+    void bulkFlowsBeyondTheLargeBufferLimitKeepSmallBuffersAndAreCounted() throws Exception {
+        int connections = 40; // 40 bulk flows open at once for 32 large buffers
+        byte[] payload = new byte[1_000_000];
+        new Random(2).nextBytes(payload);
+        java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(connections);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        target.set(startUpstream(LOOPBACK, s -> {
+            byte[] got = s.getInputStream().readNBytes(payload.length);
+            received.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            s.getOutputStream().write(java.util.Arrays.equals(got, payload) ? 'Y' : 'N');
+        }));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024"));
+        java.util.concurrent.atomic.AtomicInteger exact = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            clients.add(Thread.ofVirtual().start(() -> {
+                try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+                    s.getOutputStream().write(payload);
+                    if (s.getInputStream().read() == 'Y') {
+                        exact.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        assertTrue(received.await(30, java.util.concurrent.TimeUnit.SECONDS), "every upstream got its payload");
+        assertEquals(32, listener.buffers().largeInUse(), "large buffers are bounded");
+        assertEquals(connections - 32, metrics.largeBufferLimitHits(), "flows denied a large buffer are counted");
+        release.countDown();
+        for (Thread t : clients) {
+            t.join(30_000);
+        }
+        assertEquals(connections, exact.get(), "every upstream got exactly the bytes sent");
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(0, listener.buffers().largeInUse(), "and all were handed back");
     }
 
     @Test
