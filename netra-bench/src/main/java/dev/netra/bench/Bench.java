@@ -106,9 +106,12 @@ public final class Bench {
                 Map<String, List<Double>> m = results.computeIfAbsent(c.name(), k -> new TreeMap<>());
                 start(c, m);
                 LoadGen gen = new LoadGen(c.target(), "server:8080");
+                if (c.netra() || c.peerCommand() != null) {
+                    Thread.sleep(1000); // idle: started and answered its first request, nothing else yet
+                    record(m, "rss_idle_mb", rssMb());
+                }
                 // warm-up, not recorded: long enough in a full run for the JIT to have compiled the hot path
                 gen.closedLoop(8, Duration.ofMillis(quick ? 500 : 5000));
-                record(m, "rss_idle_mb", rssMb());
                 long cpuBefore = cpuTicks();
                 LoadGen.Result r1 = gen.closedLoop(1, run);
                 LoadGen.Result r32 = gen.closedLoop(32, run);
