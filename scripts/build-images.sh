@@ -67,4 +67,10 @@ docker cp netra-aot-training:/tmp/netra-sidecar.aot.rec-1 "$CONTEXT/netra-sideca
 docker rm -f netra-aot-training >/dev/null
 printf 'FROM netra-sidecar:%s\nCOPY netra-sidecar.aot /opt/netra/lib/netra-sidecar.aot\n' "$TAG" \
   | docker build -q -f - -t "netra-sidecar:$TAG" "$CONTEXT" >/dev/null
+# The JVM drops a cache made with other flags or jars quietly: check that the image maps its own.
+AOT_LOG=$(docker run --rm -e NETRA_JAVA_OPTS=-Xlog:aot=info "netra-sidecar:$TAG" --help 2>&1)
+if ! grep -q 'Using AOT-linked classes: true' <<<"$AOT_LOG" || grep -q '\[error\]\[aot\]' <<<"$AOT_LOG"; then
+  grep -E 'aot' <<<"$AOT_LOG" | grep -v '\[info' | head -20 >&2
+  die "netra-sidecar:$TAG does not use its AOT cache"
+fi
 docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^netra-(sidecar|init|testapp):$TAG " >&2
