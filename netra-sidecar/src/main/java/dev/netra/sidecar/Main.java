@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Main {
     /** Exit code for a configuration error (EX_USAGE). */
     public static final int EXIT_CONFIG = 64;
+    /** How long without a forwarded byte, after activity, before memory is given back. */
+    private static final Duration IDLE_TRIM_PERIOD = Duration.ofSeconds(10);
 
     static final String USAGE = """
             usage: netra sidecar --service-name NAME
@@ -110,6 +112,7 @@ public final class Main {
             return;
         }
         Logger.info("ready in {} ms", (System.nanoTime() - started) / 1_000_000);
+        IdleTrim.schedule(timer, metrics::bytesForwarded, listener::releaseIdleBuffers, IDLE_TRIM_PERIOD);
         Thread.ofPlatform().name("netra-init").daemon().start(() -> {
             try {
                 tracing.set(new Tracing(config, spanCounters, timer, null));

@@ -119,6 +119,15 @@ public final class ProxyMetrics {
         return registry;
     }
 
+    /** Bytes forwarded so far, both directions and flows: a cheap sign of activity. */
+    public long bytesForwarded() {
+        long n = 0;
+        for (ConnectionMetrics m : byDirection.values()) {
+            n += m.bytesToUpstream().getLongValue() + m.bytesToClient().getLongValue();
+        }
+        return n;
+    }
+
     public ConnectionMetrics of(Direction direction) {
         return byDirection.get(direction);
     }

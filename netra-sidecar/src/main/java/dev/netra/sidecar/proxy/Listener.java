@@ -56,6 +56,11 @@ public final class Listener implements ProxyContext, AutoCloseable {
     }
 
     /** Binds NETRA_PORT and starts accepting on a platform thread. */
+    /** Lets go of pooled copy buffers (an idle sidecar giving memory back). */
+    public void releaseIdleBuffers() {
+        buffers.drain();
+    }
+
     public void start() throws IOException {
         start(new InetSocketAddress(config.port()));
     }
