@@ -195,6 +195,20 @@ class TransparentTcpTest {
     }
 
     @Test
+    void theHeapCapLeavesRoomForTheConnectionLimit() throws InterruptedException {
+        // A busy HTTP connection holds ~17 KB of heap: the image's launcher caps the heap at
+        // 40 MB + 24 KB per NETRA_MAX_CONNECTIONS (default 4096: 136 MB), not at a fixed 64 MB.
+        double max = 0;
+        for (int i = 0; i < 100 && max == 0; i++) {
+            max = app.metric("jvm_memory_max_bytes", "area=\"heap\"");
+            if (max == 0) {
+                Thread.sleep(100); // JVM metrics register in the background at start-up
+            }
+        }
+        assertTrue(max > 128e6 && max <= 136 * 1024 * 1024, "heap max " + max);
+    }
+
+    @Test
     void zzNothingLeaksAfterAllThat() throws InterruptedException {
         // connections, file descriptors and threads come back to where they were
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
