@@ -1,6 +1,7 @@
 package dev.netra.sidecar;
 
 import dev.netra.ffm.SocketOptions;
+import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HttpSession;
 import dev.netra.sidecar.http.HttpSettings;
@@ -40,7 +41,7 @@ final class Warmup {
     private static void run() {
         long t0 = System.nanoTime();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET6)) {
-            SocketOptions.getInt(ch, 1, SO_TYPE);
+            SocketOptions.getInt(ch, SocketOptions.SOL_SOCKET, SO_TYPE);
             // a throwaway session with no listeners (and no detection, so no timer): no metric,
             // span or log line comes from it
             HttpSettings quiet = new HttpSettings(64 * 1024, Duration.ofMillis(300), null,
@@ -52,7 +53,7 @@ final class Warmup {
             Forwarder responses = session.responses(nowhere);
             requests.forward(ByteBuffer.allocateDirect(REQUEST.length).put(REQUEST).flip());
             responses.forward(ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE).flip());
-            session.close(dev.netra.sidecar.http.Exchange.End.CLIENT_GONE);
+            session.close(Exchange.End.CLIENT_GONE);
             Logger.debug("warm-up done in {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (Exception | LinkageError e) {
             // only time is lost: the first connection pays instead

@@ -4,7 +4,6 @@ import dev.netra.sidecar.Direction;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One HTTP request and its response as they passed through: what tracing, metrics and statsd
@@ -268,7 +267,7 @@ public final class Exchange {
     }
 
     private static byte[] lower(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+        return HttpHead.bytes(name.toLowerCase(java.util.Locale.ROOT));
     }
 
     @Override

@@ -351,7 +351,7 @@ public final class HttpHead {
                 return null;
             }
             int n = lowerCaseName.length;
-            if (pos + n < end && buf[pos + n] == ':' && equalsIgnoreCase(buf, pos, lowerCaseName)) {
+            if (pos + n < end && buf[pos + n] == ':' && regionEquals(buf, length, pos, lowerCaseName, true)) {
                 int vs = pos + n + 1;
                 while (vs < end && (buf[vs] == ' ' || buf[vs] == '\t')) {
                     vs++;
@@ -373,19 +373,6 @@ public final class HttpHead {
             i++;
         }
         return i + 1;
-    }
-
-    private static boolean equalsIgnoreCase(byte[] buf, int from, byte[] lower) {
-        for (int k = 0; k < lower.length; k++) {
-            byte b = buf[from + k];
-            if (b >= 'A' && b <= 'Z') {
-                b += 32;
-            }
-            if (b != lower[k]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
@@ -503,6 +490,10 @@ public final class HttpHead {
     }
 
     private boolean regionEquals(int from, byte[] expected, boolean ignoreCase) {
+        return regionEquals(buf, length, from, expected, ignoreCase);
+    }
+
+    private static boolean regionEquals(byte[] buf, int length, int from, byte[] expected, boolean ignoreCase) {
         if (from + expected.length > length) {
             return false;
         }

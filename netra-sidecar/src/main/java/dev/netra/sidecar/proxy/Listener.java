@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * NETRA_MAX_CONNECTIONS are open and the kernel backlog absorbs the rest.
  */
 public final class Listener implements ProxyContext, AutoCloseable {
+    private static final int MAX_LARGE_BUFFERS = 32;
     private final SidecarConfig config;
     private final ProxyMetrics metrics;
-    private static final int MAX_LARGE_BUFFERS = 32;
     private final BufferPool buffers;
     private final OriginalDestinations destinations;
     private final HttpPolicy httpPolicy;
@@ -55,12 +55,12 @@ public final class Listener implements ProxyContext, AutoCloseable {
         this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
     }
 
-    /** Binds NETRA_PORT and starts accepting on a platform thread. */
     /** Lets go of pooled copy buffers (an idle sidecar giving memory back). */
     public void releaseIdleBuffers() {
         buffers.drain();
     }
 
+    /** Binds NETRA_PORT and starts accepting on a platform thread. */
     public void start() throws IOException {
         start(new InetSocketAddress(config.port()));
     }
