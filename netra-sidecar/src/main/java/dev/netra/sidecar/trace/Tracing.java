@@ -128,6 +128,9 @@ public final class Tracing implements AutoCloseable {
                     .setEndpoint(c.otlpEndpoint().toString())
                     .setTimeout(c.otlpTimeout());
             c.otlpHeaders().forEach(b::addHeader);
+            if ("http".equalsIgnoreCase(c.otlpEndpoint().getScheme())) {
+                PlainHttpTls.applyTo(b);
+            }
             exporters.add(b.build());
         }
         if (c.jaegerAgent() != null) {
