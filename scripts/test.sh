@@ -15,6 +15,12 @@ log "unit tests and jars"
 mvn -B -ntp install
 collect_jars
 
+log "launcher: a bad heap setting stops start-up with a message naming it"
+if out=$(NETRA_MAX_HEAP=12m "$NETRA_ROOT/bin/netra" sidecar --service-name t 2>&1); then
+  die "bin/netra sidecar started with NETRA_MAX_HEAP=12m"
+fi
+grep -q 'NETRA_MAX_HEAP=12m' <<<"$out" || die "bin/netra did not name NETRA_MAX_HEAP: $out"
+
 log "demo (network namespaces, no Docker)"
 "$NETRA_ROOT/bin/netra" demo | tee /tmp/netra-demo.out
 grep -q '^  OK echo conns=4' /tmp/netra-demo.out || die "demo: the client's echo check failed"
