@@ -6,6 +6,7 @@ import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.HeaderEditor;
 import dev.netra.sidecar.http.HeaderEditor.HeaderName;
 import dev.netra.sidecar.http.HeaderEdits;
+import dev.netra.sidecar.http.Cookies;
 import dev.netra.sidecar.http.HttpHead;
 import dev.netra.sidecar.http.RequestIdStore;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -122,7 +123,7 @@ public final class Router {
         if (cookieEnabled) {
             for (int i = 0; i < head.headerCount(); i++) {
                 if (head.nameIs(i, COOKIE)) {
-                    String v = cookie(head.value(i), cookieName);
+                    String v = Cookies.find(head.value(i), cookieName);
                     if (v != null) {
                         return v;
                     }
@@ -130,16 +131,6 @@ public final class Router {
             }
         }
         return head.value(headerLower);
-    }
-
-    static String cookie(String cookies, String name) {
-        for (String pair : cookies.split(";")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {
-                return pair.substring(eq + 1).trim();
-            }
-        }
-        return null;
     }
 
     static String hostWithoutPort(String hostPort) {

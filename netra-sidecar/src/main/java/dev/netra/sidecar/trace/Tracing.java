@@ -3,6 +3,7 @@ package dev.netra.sidecar.trace;
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.config.TracingConfig;
+import dev.netra.sidecar.http.Cookies;
 import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.ExchangeListener;
 import dev.netra.sidecar.http.HeaderEditor;
@@ -345,15 +346,12 @@ public final class Tracing implements AutoCloseable {
         if (!cookieTags.isEmpty()) {
             String cookies = e.requestHeader(COOKIE);
             if (cookies != null) {
-                for (String pair : cookies.split(";")) {
-                    int eq = pair.indexOf('=');
-                    if (eq > 0) {
-                        AttributeKey<String> tag = cookieTags.get(pair.substring(0, eq).trim());
-                        if (tag != null) {
-                            span.setAttribute(tag, pair.substring(eq + 1).trim());
-                        }
+                Cookies.forEach(cookies, (name, value) -> {
+                    AttributeKey<String> tag = cookieTags.get(name);
+                    if (tag != null) {
+                        span.setAttribute(tag, value);
                     }
-                }
+                });
             }
         }
     }
