@@ -2,11 +2,11 @@ package dev.netra.sidecar.routing;
 
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.config.SidecarConfig;
+import dev.netra.sidecar.http.Cookies;
 import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.HeaderEditor;
 import dev.netra.sidecar.http.HeaderEditor.HeaderName;
 import dev.netra.sidecar.http.HeaderEdits;
-import dev.netra.sidecar.http.Cookies;
 import dev.netra.sidecar.http.HttpHead;
 import dev.netra.sidecar.http.RequestIdStore;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
