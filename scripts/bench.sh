@@ -15,10 +15,16 @@ the sidecar command in NETRA_BENCH_PEER_CMD if set (run as uid 1337 behind netra
 rules, listening on 14956). Throughput at 1/32/256 connections, latency at fixed rates
 (coordinated-omission corrected), RSS, CPU per 10k requests, start-up time, bulk TCP.
 --quick: one short round (under 2 minutes). Writes target/bench/results.json.
+NETRA_BENCH_WARMUP_SECONDS: unrecorded load before each case's runs (default 5, 0.5 with
+--quick); the sidecar's JIT compiles for ~25 s under load, so 30 shows steady state (the full
+run then takes ~18 minutes).
 USAGE
   exit 0
 fi
 [ "$(id -u)" -eq 0 ] || die "the benchmark builds network namespaces: run it as root"
+if [ -n "${NETRA_BENCH_WARMUP_SECONDS:-}" ] && ! [[ $NETRA_BENCH_WARMUP_SECONDS =~ ^[0-9]{1,3}$ && 10#$NETRA_BENCH_WARMUP_SECONDS -le 600 ]]; then
+  die "NETRA_BENCH_WARMUP_SECONDS=$NETRA_BENCH_WARMUP_SECONDS: expected whole seconds from 0 to 600"
+fi
 ensure_commands ip:iproute2 iptables:iptables setpriv:util-linux nginx:nginx-light
 find_java
 ensure_jars

@@ -41,13 +41,15 @@ public final class Bench {
     private final int rounds;
     private final long bulkBytes;
     private final Duration settle;
+    private final Duration warmup;
     private final List<Process> sidecars = new ArrayList<>();
     /** case -> metric -> values over rounds. */
     private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
 
-    private Bench(Path root, boolean quick) {
+    private Bench(Path root, boolean quick, Duration warmup) {
         this.root = root;
         this.quick = quick;
+        this.warmup = warmup;
         this.run = Duration.ofMillis(quick ? 1500 : 4000);
         this.rounds = quick ? 1 : 3;
         this.bulkBytes = quick ? 32L << 20 : 256L << 20;
@@ -58,7 +60,15 @@ public final class Bench {
         Path root = Path.of(args[0]);
         boolean quick = Arrays.asList(args).contains("--quick");
         Path json = Path.of(args[Arrays.asList(args).indexOf("--json") + 1]);
-        Bench b = new Bench(root, quick);
+        Duration warmup;
+        try {
+            warmup = warmup(System.getenv("NETRA_BENCH_WARMUP_SECONDS"), quick);
+        } catch (IllegalArgumentException e) {
+            System.err.println("netra bench: " + e.getMessage());
+            System.exit(64);
+            return;
+        }
+        Bench b = new Bench(root, quick, warmup);
         List<Case> cases = new ArrayList<>(List.of(
                 new Case("direct", SERVER, 0, false, false, Map.of(), null),
                 new Case("netra 1 hop", SERVER, 1, true, false, Map.of(), null),
@@ -110,8 +120,9 @@ public final class Bench {
                     Thread.sleep(1000); // idle: started and answered its first request, nothing else yet
                     record(m, "rss_idle_mb", rssMb());
                 }
-                // warm-up, not recorded: long enough in a full run for the JIT to have compiled the hot path
-                gen.closedLoop(8, Duration.ofMillis(quick ? 500 : 5000));
+                // warm-up, not recorded: the JIT still compiles for ~25 s under load (README,
+                // Performance); the default keeps a full run under 15 minutes
+                gen.closedLoop(8, warmup);
                 long cpuBefore = cpuTicks();
                 LoadGen.Result r1 = gen.closedLoop(1, run);
                 LoadGen.Result r32 = gen.closedLoop(32, run);
@@ -152,6 +163,22 @@ public final class Bench {
                 uninstall();
             }
         }
+    }
+
+    /** NETRA_BENCH_WARMUP_SECONDS (0-600), else 5 s (0.5 s with --quick). */
+    static Duration warmup(String env, boolean quick) {
+        if (env == null || env.isBlank()) {
+            return Duration.ofMillis(quick ? 500 : 5000);
+        }
+        try {
+            int s = Integer.parseInt(env.trim());
+            if (s >= 0 && s <= 600) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("NETRA_BENCH_WARMUP_SECONDS=" + env + ": expected whole seconds from 0 to 600");
     }
 
     private static void record(Map<String, List<Double>> m, String k, double v) {
@@ -318,8 +345,8 @@ public final class Bench {
 
     private String table(List<Case> cases) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%nnetra bench (%s: %d round%s, %.1f s per run, medians; ratios: x direct / x nginx)%n",
-                quick ? "quick" : "full", rounds, rounds > 1 ? "s" : "", run.toMillis() / 1000.0));
+        b.append(String.format(Locale.ROOT, "%nnetra bench (%s: %d round%s, %.1f s warm-up and %.1f s per run, medians; ratios: x direct / x nginx)%n",
+                quick ? "quick" : "full", rounds, rounds > 1 ? "s" : "", warmup.toMillis() / 1000.0, run.toMillis() / 1000.0));
         String[][] rows = {
                 {"rps_1", "req/s, 1 connection"}, {"rps_32", "req/s, 32 connections"}, {"rps_256", "req/s, 256 connections"},
                 {"p50_us_1000", "p50 us @1k/s"}, {"p99_us_1000", "p99 us @1k/s"},
@@ -357,7 +384,8 @@ public final class Bench {
     }
 
     private String json() {
-        StringBuilder b = new StringBuilder("{\n  \"mode\": \"" + (quick ? "quick" : "full") + "\",\n  \"rounds\": " + rounds
+        StringBuilder b = new StringBuilder("{\n  \"mode\": \"" + (quick ? "quick" : "full") + "\",\n  \"warmup_s\": "
+                + warmup.toMillis() / 1000.0 + ",\n  \"rounds\": " + rounds
                 + ",\n  \"cases\": {\n");
         int i = 0;
         for (var c : results.entrySet()) {
