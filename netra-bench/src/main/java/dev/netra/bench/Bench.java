@@ -170,13 +170,9 @@ public final class Bench {
         if (env == null || env.isBlank()) {
             return Duration.ofMillis(quick ? 500 : 5000);
         }
-        try {
-            int s = Integer.parseInt(env.trim());
-            if (s >= 0 && s <= 600) {
-                return Duration.ofSeconds(s);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
+        // the same rule as scripts/bench.sh, which checks it before building the topology
+        if (env.matches("[0-9]{1,3}") && Integer.parseInt(env) <= 600) {
+            return Duration.ofSeconds(Integer.parseInt(env));
         }
         throw new IllegalArgumentException("NETRA_BENCH_WARMUP_SECONDS=" + env + ": expected whole seconds from 0 to 600");
     }
