@@ -7,7 +7,7 @@ NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 cd "$NETRA_ROOT"
 
 [ "$(id -u)" -eq 0 ] || die "scripts/test.sh needs root (network namespaces, iptables, Docker)"
-ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap prometheus:prometheus
+ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap prometheus:prometheus curl:curl
 ensure_docker
 find_java
 
@@ -20,6 +20,21 @@ if out=$(NETRA_MAX_HEAP=12m "$NETRA_ROOT/bin/netra" sidecar --service-name t 2>&
   die "bin/netra sidecar started with NETRA_MAX_HEAP=12m"
 fi
 grep -q 'NETRA_MAX_HEAP=12m' <<<"$out" || die "bin/netra did not name NETRA_MAX_HEAP: $out"
+
+log "launcher: with native memory tracking on and no AOT cache yet, the sidecar starts and reports it"
+nmt_cache=$(mktemp -u /tmp/netra-nmt-XXXXXX.aot)
+NETRA_AOT_CACHE=$nmt_cache NETRA_JAVA_OPTS=-XX:NativeMemoryTracking=summary NETRA_PORT=24956 \
+  NETRA_PPROF_PORT=24957 NETRA_PROMETHEUS_PORT=24958 \
+  "$NETRA_ROOT/bin/netra" sidecar --service-name t >/tmp/netra-nmt.log 2>&1 &
+nmt_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf http://127.0.0.1:24958/metrics 2>/dev/null | grep -q '^jvm_native_memory_committed_bytes' && break
+  sleep 0.1
+done
+curl -sf http://127.0.0.1:24958/metrics | grep -q '^jvm_native_memory_committed_bytes' \
+  || die "sidecar with NMT on: no jvm_native_memory metrics ($(tail -3 /tmp/netra-nmt.log))"
+kill "$nmt_pid"; wait "$nmt_pid" || true
+rm -f "$nmt_cache"*
 
 log "demo (network namespaces, no Docker)"
 "$NETRA_ROOT/bin/netra" demo | tee /tmp/netra-demo.out

@@ -121,6 +121,10 @@ class TracingTest {
         assertEquals("curl/8", a.get("user_agent.original"));
         assertFalse(a.containsKey("url.query"), "only when NETRA_TRACING_URL_QUERY=true");
         assertEquals("svc", span.getResource().getAttribute(AttributeKey.stringKey("service.name")));
+        assertEquals("netra", span.getInstrumentationScopeInfo().getName());
+        assertTrue(span.hasEnded() && span.getEndEpochNanos() >= span.getStartEpochNanos(), span.toString());
+        assertTrue(Math.abs(span.getStartEpochNanos() / 1_000_000 - System.currentTimeMillis()) < 60_000, "wall-clock start");
+        assertEquals(StatusCode.UNSET, span.getStatus().getStatusCode());
     }
 
     @Test

@@ -1,11 +1,7 @@
 package dev.netra.sidecar.trace;
 
 import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.ReadWriteSpan;
-import io.opentelemetry.sdk.trace.ReadableSpan;
-import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.tinylog.Logger;
@@ -21,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread: a copy loop never waits for export. A full queue drops the span and counts it
  * ({@code netra_spans_dropped_total}); failures are counted and logged at most once a minute.
  */
-final class BoundedSpanProcessor implements SpanProcessor {
+final class SpanExportQueue {
     private static final int BATCH = 512;
     /** How long a batch may wait to fill: one export per second at most, unless batches fill faster. */
     private static final long BATCH_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -36,7 +32,7 @@ final class BoundedSpanProcessor implements SpanProcessor {
     private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
     private volatile boolean stopping;
 
-    BoundedSpanProcessor(SpanExporter exporter, int queueSize, long exportTimeoutMillis, SpanCounters counters) {
+    SpanExportQueue(SpanExporter exporter, int queueSize, long exportTimeoutMillis, SpanCounters counters) {
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.exporter = exporter;
         this.counters = counters;
@@ -44,28 +40,11 @@ final class BoundedSpanProcessor implements SpanProcessor {
         this.worker = Thread.ofPlatform().name("netra-span-export").daemon().start(this::run);
     }
 
-    @Override
-    public void onStart(Context parentContext, ReadWriteSpan span) {
-    }
-
-    @Override
-    public boolean isStartRequired() {
-        return false;
-    }
-
-    @Override
-    public void onEnd(ReadableSpan span) {
-        if (!span.getSpanContext().isSampled()) {
-            return;
-        }
-        if (!queue.offer(span.toSpanData())) {
+    /** Queues an ended span for export, or drops and counts it when the queue is full. */
+    void offer(SpanData span) {
+        if (!queue.offer(span)) {
             counters.dropped().inc();
         }
-    }
-
-    @Override
-    public boolean isEndRequired() {
-        return true;
     }
 
     /**
@@ -121,8 +100,8 @@ final class BoundedSpanProcessor implements SpanProcessor {
         return queue.remainingCapacity() + queue.size();
     }
 
-    @Override
-    public CompletableResultCode shutdown() {
+    /** Exports what is queued (for up to 5 s), then shuts the exporter down. */
+    CompletableResultCode shutdown() {
         stopping = true;
         try {
             worker.join(TimeUnit.SECONDS.toMillis(5));
@@ -132,11 +111,10 @@ final class BoundedSpanProcessor implements SpanProcessor {
         return exporter.shutdown();
     }
 
-    @Override
-    public CompletableResultCode forceFlush() {
+    /** Waits (up to 5 s) until the queue is empty, then flushes the exporter. */
+    CompletableResultCode forceFlush() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!queue.isEmpty() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
