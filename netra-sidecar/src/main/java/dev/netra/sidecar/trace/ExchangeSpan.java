@@ -48,9 +48,14 @@ final class ExchangeSpan implements SpanData {
         return attributes;
     }
 
-    void end(StatusData status, long endEpochNanos) {
+    /** Ends the span once; false when it had ended already (it must be queued once). */
+    boolean end(StatusData status, long endEpochNanos) {
+        if (hasEnded()) {
+            return false;
+        }
         this.status = status;
         this.endEpochNanos = endEpochNanos;
+        return true;
     }
 
     @Override
