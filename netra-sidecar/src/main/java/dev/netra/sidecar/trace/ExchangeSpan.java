@@ -10,6 +10,8 @@ import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 
 /**
@@ -32,6 +34,18 @@ final class ExchangeSpan implements SpanData {
     private final SpanAttributes attributes;
     private StatusData status = StatusData.unset();
     private long endEpochNanos;
+    /** 1 once a thread has claimed the end: a span is filled by one thread and queued once. */
+    @SuppressWarnings("unused")
+    private volatile int ending;
+    private static final VarHandle ENDING;
+
+    static {
+        try {
+            ENDING = MethodHandles.lookup().findVarHandle(ExchangeSpan.class, "ending", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     ExchangeSpan(String name, SpanKind kind, SpanContext context, SpanContext parent, long startEpochNanos,
                  Origin origin, int maxAttributes) {
@@ -48,14 +62,14 @@ final class ExchangeSpan implements SpanData {
         return attributes;
     }
 
-    /** Ends the span once; false when it had ended already (it must be queued once). */
-    boolean end(StatusData status, long endEpochNanos) {
-        if (hasEnded()) {
-            return false;
-        }
+    /** True for the first caller only, who then fills the attributes, ends the span and queues it. */
+    boolean claimEnd() {
+        return ENDING.compareAndSet(this, 0, 1);
+    }
+
+    void end(StatusData status, long endEpochNanos) {
         this.status = status;
         this.endEpochNanos = endEpochNanos;
-        return true;
     }
 
     @Override

@@ -236,7 +236,7 @@ public final class Tracing implements AutoCloseable {
     }
 
     private void end(Exchange e) {
-        if (!(e.attachment() instanceof ExchangeSpan span) || span.hasEnded()) {
+        if (!(e.attachment() instanceof ExchangeSpan span) || !span.claimEnd()) {
             return;
         }
         attributes(span.attributes(), e);
@@ -248,9 +248,8 @@ public final class Tracing implements AutoCloseable {
             result = StatusData.create(StatusCode.ERROR, "no response: " + e.end().name().toLowerCase(Locale.ROOT));
         }
         long end = e.end() == Exchange.End.COMPLETE ? e.responseEndNanos() : System.nanoTime();
-        if (span.end(result, epochOffsetNanos + end)) {
-            queue.offer(span);
-        }
+        span.end(result, epochOffsetNanos + end);
+        queue.offer(span);
     }
 
     // Keys made once: a key made per call would be encoded to UTF-8 again for every exported span.

@@ -29,6 +29,7 @@ class SpanExportQueueTest {
         SpanContext c = SpanContext.create("4bf92f3577b34da6a3ce929d0e0e4736", String.format("%016x", i + 1),
                 TraceFlags.getSampled(), TraceState.getDefault());
         ExchangeSpan s = new ExchangeSpan("/" + i, SpanKind.SERVER, c, SpanContext.getInvalid(), 1, ORIGIN, 1);
+        s.claimEnd();
         s.end(StatusData.unset(), 2);
         return s;
     }
