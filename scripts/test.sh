@@ -27,14 +27,17 @@ NETRA_AOT_CACHE=$nmt_cache NETRA_JAVA_OPTS=-XX:NativeMemoryTracking=summary NETR
   NETRA_PPROF_PORT=24957 NETRA_PROMETHEUS_PORT=24958 \
   "$NETRA_ROOT/bin/netra" sidecar --service-name t >/tmp/netra-nmt.log 2>&1 &
 nmt_pid=$!
+nmt_seen=no
 for _ in $(seq 1 100); do
-  curl -sf http://127.0.0.1:24958/metrics 2>/dev/null | grep -q '^jvm_native_memory_committed_bytes' && break
+  if curl -sf http://127.0.0.1:24958/metrics 2>/dev/null | grep -q '^jvm_native_memory_committed_bytes'; then
+    nmt_seen=yes
+    break
+  fi
   sleep 0.1
 done
-curl -sf http://127.0.0.1:24958/metrics | grep -q '^jvm_native_memory_committed_bytes' \
-  || die "sidecar with NMT on: no jvm_native_memory metrics ($(tail -3 /tmp/netra-nmt.log))"
-kill "$nmt_pid"; wait "$nmt_pid" || true
+kill "$nmt_pid" 2>/dev/null; wait "$nmt_pid" || true
 rm -f "$nmt_cache"*
+[ "$nmt_seen" = yes ] || die "sidecar with NMT on: no jvm_native_memory metrics within 10 s ($(tail -3 /tmp/netra-nmt.log))"
 
 log "demo (network namespaces, no Docker)"
 "$NETRA_ROOT/bin/netra" demo | tee /tmp/netra-demo.out

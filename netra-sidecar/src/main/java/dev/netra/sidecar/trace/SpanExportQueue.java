@@ -95,11 +95,6 @@ final class SpanExportQueue {
         }
     }
 
-    /** Queued spans at most. */
-    int capacity() {
-        return queue.remainingCapacity() + queue.size();
-    }
-
     /** Exports what is queued (for up to 5 s), then shuts the exporter down. */
     CompletableResultCode shutdown() {
         stopping = true;
