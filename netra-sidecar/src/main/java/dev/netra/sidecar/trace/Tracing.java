@@ -64,7 +64,7 @@ public final class Tracing implements AutoCloseable {
     private final SpanExportQueue queue;
     /** Every attribute {@link #attributes} can set: the built-in ones and one per header or cookie tag. */
     private final int maxAttributes;
-    private final RequestIdStore<SpanContext> store;
+    private final RequestIdStore<StoredContext> store;
     private final Set<String> ignoredPaths;
     private final List<HeaderTag> headerTags;
     private final Map<String, AttributeKey<String>> cookieTags;
@@ -195,9 +195,9 @@ public final class Tracing implements AutoCloseable {
         parent = baggage.extract(parent, head, HeadCarrier.GETTER);
         boolean inbound = e.direction() == Direction.INBOUND;
         if (!found && !inbound && e.requestId() != null) {
-            SpanContext stored = store.get(e.requestId());
+            StoredContext stored = store.get(e.requestId());
             if (stored != null) {
-                parent = parent.with(Span.wrap(stored));
+                parent = parent.with(Span.wrap(stored.toSpanContext()));
             }
         }
         String name = config.spanNames().equals("otel") ? e.method()
@@ -213,7 +213,7 @@ public final class Tracing implements AutoCloseable {
                 sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(),
                 sampling.getUpdatedTraceState(parentContext.getTraceState()));
         if (inbound && e.requestId() != null) {
-            store.put(e.requestId(), spanContext);
+            store.put(e.requestId(), StoredContext.of(spanContext));
         }
         Context context = parent.with(Span.wrap(spanContext));
         for (TextMapPropagator p : injected) {
