@@ -113,24 +113,4 @@ public class HttpParsingBenchmark {
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
-
-    /** Discards what is written, like a fast peer. */
-    private static final class NullChannel implements WritableByteChannel {
-        @Override
-        public int write(ByteBuffer src) {
-            int n = src.remaining();
-            src.position(src.limit());
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
 }
