@@ -295,72 +295,72 @@ public final class Tracing implements AutoCloseable {
         return Map.copyOf(tags);
     }
 
-    private void attributes(SpanAttributes span, Exchange e) {
+    private void attributes(SpanAttributes attrs, Exchange e) {
         boolean inbound = e.direction() == Direction.INBOUND;
         String userAgent = e.requestHeader(USER_AGENT);
         String peerAddress = e.client() == null ? null : e.client().getAddress().getHostAddress();
         if (netrameshAttributes) {
-            span.put(SPAN_KIND, inbound ? "server" : "client");
+            attrs.put(SPAN_KIND, inbound ? "server" : "client");
             if (peerAddress != null) {
-                span.put(REMOTE_ADDR, peerAddress + ":" + e.client().getPort());
+                attrs.put(REMOTE_ADDR, peerAddress + ":" + e.client().getPort());
             }
             if (e.host() != null) {
-                span.put(HTTP_HOST, e.host());
+                attrs.put(HTTP_HOST, e.host());
             }
-            span.put(HTTP_PATH, e.path());
-            span.put(HTTP_METHOD, e.method());
-            span.put(HTTP_REQUEST_SIZE, e.requestBodyBytes());
-            span.put(HTTP_RESPONSE_SIZE, e.responseBodyBytes());
+            attrs.put(HTTP_PATH, e.path());
+            attrs.put(HTTP_METHOD, e.method());
+            attrs.put(HTTP_REQUEST_SIZE, e.requestBodyBytes());
+            attrs.put(HTTP_RESPONSE_SIZE, e.responseBodyBytes());
             if (e.status() > 0) {
-                span.put(HTTP_STATUS_CODE, (long) e.status());
+                attrs.put(HTTP_STATUS_CODE, (long) e.status());
             }
             if (userAgent != null) {
-                span.put(HTTP_USER_AGENT, userAgent);
+                attrs.put(HTTP_USER_AGENT, userAgent);
             }
             if (e.requestId() != null) {
-                span.put(HTTP_REQUEST_ID, e.requestId());
+                attrs.put(HTTP_REQUEST_ID, e.requestId());
             }
             if (e.status() >= 500) {
-                span.put(ERROR, true);
+                attrs.put(ERROR, true);
             }
         }
         if (otelAttributes) {
-            span.put(HTTP_REQUEST_METHOD, e.method());
-            span.put(URL_PATH, e.path());
+            attrs.put(HTTP_REQUEST_METHOD, e.method());
+            attrs.put(URL_PATH, e.path());
             if (config.urlQuery() && e.query() != null) {
-                span.put(URL_QUERY, e.query());
+                attrs.put(URL_QUERY, e.query());
             }
             String host = e.host();
             if (host != null) {
                 int colon = host.lastIndexOf(':');
                 boolean hasPort = colon > 0 && host.indexOf(']') < colon;
-                span.put(SERVER_ADDRESS, hasPort ? host.substring(0, colon) : host);
+                attrs.put(SERVER_ADDRESS, hasPort ? host.substring(0, colon) : host);
                 if (hasPort) {
                     try {
-                        span.put(SERVER_PORT, Long.parseLong(host.substring(colon + 1)));
+                        attrs.put(SERVER_PORT, Long.parseLong(host.substring(colon + 1)));
                     } catch (NumberFormatException ignored) {
                         // a Host header that is not host:port tells no port
                     }
                 }
             }
             if (e.destination() != null && host == null) {
-                span.put(SERVER_PORT, (long) e.destination().getPort());
+                attrs.put(SERVER_PORT, (long) e.destination().getPort());
             }
             if (peerAddress != null) {
-                span.put(NETWORK_PEER_ADDRESS, peerAddress);
+                attrs.put(NETWORK_PEER_ADDRESS, peerAddress);
             }
-            span.put(NETWORK_PROTOCOL_VERSION, e.version());
+            attrs.put(NETWORK_PROTOCOL_VERSION, e.version());
             if (e.status() > 0) {
-                span.put(HTTP_RESPONSE_STATUS_CODE, (long) e.status());
+                attrs.put(HTTP_RESPONSE_STATUS_CODE, (long) e.status());
             }
             if (userAgent != null) {
-                span.put(USER_AGENT_ORIGINAL, userAgent);
+                attrs.put(USER_AGENT_ORIGINAL, userAgent);
             }
         }
         for (HeaderTag tag : headerTags) {
             String v = e.requestHeader(tag.header());
             if (v != null) {
-                span.put(tag.key(), v);
+                attrs.put(tag.key(), v);
             }
         }
         if (!cookieTags.isEmpty()) {
@@ -369,7 +369,7 @@ public final class Tracing implements AutoCloseable {
                 Cookies.forEach(cookies, (name, value) -> {
                     AttributeKey<String> tag = cookieTags.get(name);
                     if (tag != null) {
-                        span.put(tag, value);
+                        attrs.put(tag, value);
                     }
                 });
             }
