@@ -140,7 +140,7 @@ public final class Tracing implements AutoCloseable {
                     .setTimeout(c.otlpTimeout());
             c.otlpHeaders().forEach(b::addHeader);
             if ("http".equalsIgnoreCase(c.otlpEndpoint().getScheme())) {
-                PlainHttpTls.applyTo(b);
+                PlainHttpTls.installAsDefault();
             }
             exporters.add(b.build());
         }
