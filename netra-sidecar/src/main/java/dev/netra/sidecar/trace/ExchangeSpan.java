@@ -139,7 +139,7 @@ final class ExchangeSpan implements SpanData {
 
     @Override
     public int getTotalAttributeCount() {
-        return attributes.size();
+        return attributes.total();
     }
 
     @Override

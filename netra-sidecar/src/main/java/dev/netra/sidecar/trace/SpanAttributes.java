@@ -17,6 +17,8 @@ import java.util.function.BiConsumer;
 final class SpanAttributes implements Attributes {
     private final Object[] pairs;
     private int size;
+    /** Attributes set, dropped ones included: OTLP reports the difference as dropped_attributes_count. */
+    private int total;
 
     SpanAttributes(int capacity) {
         this.pairs = new Object[2 * capacity];
@@ -30,6 +32,7 @@ final class SpanAttributes implements Attributes {
                 return;
             }
         }
+        total++;
         if (2 * size < pairs.length) {
             pairs[2 * size] = key;
             pairs[2 * size + 1] = value;
@@ -58,6 +61,10 @@ final class SpanAttributes implements Attributes {
     @Override
     public int size() {
         return size;
+    }
+
+    int total() {
+        return total;
     }
 
     @Override

@@ -32,6 +32,7 @@ class SpanAttributesTest {
         a.put(PATH, "/a");
         a.put(TAG, "s-1");
         assertEquals(1, a.size());
+        assertEquals(2, a.total(), "the dropped one is counted, for OTLP's dropped_attributes_count");
         assertNull(a.get(TAG));
         StringBuilder seen = new StringBuilder();
         a.forEach((k, v) -> seen.append(k.getKey()).append('=').append(v));

@@ -175,6 +175,18 @@ class TracingTest {
     }
 
     @Test
+    void aSpanSettingEveryAttributeDropsNone() throws Exception {
+        tracing(Map.of("HTTP_HEADER_TAG_MAP", "x-session:http.session", "HTTP_COOKIE_TAG_MAP", "sess:http.cookies.sess",
+                "NETRA_TRACING_URL_QUERY", "true", "NETRA_TRACING_ATTRIBUTES", "both"));
+        play(Direction.OUTBOUND, "POST /p?q=1 HTTP/1.1\r\nHost: b:9000\r\nUser-Agent: t/1\r\nX-Request-Id: r-1\r\n"
+                        + "X-Session: s-9\r\nCookie: sess=xyz\r\nContent-Length: 2\r\n\r\nhi",
+                "HTTP/1.1 500 Oops\r\nContent-Length: 1\r\n\r\nx");
+        SpanData s = spans(1).getFirst();
+        assertEquals(Tracing.BUILT_IN_ATTRIBUTES + 2, s.getAttributes().size(), attributes(s).keySet().toString());
+        assertEquals(s.getAttributes().size(), s.getTotalAttributeCount(), "an attribute was dropped");
+    }
+
+    @Test
     void jaegerAndB3ParentsAreHonouredAndKeptCurrent() throws Exception {
         tracing(Map.of());
         String jaeger = play(Direction.OUTBOUND, "GET / HTTP/1.1\r\nuber-trace-id: " + PARENT_TRACE + ":" + PARENT_SPAN + ":0:1\r\n\r\n",
