@@ -6,7 +6,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -163,6 +165,43 @@ public final class Bench {
                 uninstall();
             }
         }
+        for (Case c : cases) {
+            if (c.name().equals("netra 1 hop")) {
+                pinning(c, results.computeIfAbsent(c.name(), k -> new TreeMap<>()));
+            }
+        }
+    }
+
+    /**
+     * One more start of the case's sidecar, recording pinned virtual threads with JFR (no threshold)
+     * through start-up, the warm-up and then the loads of a round; counted apart, since JFR is not
+     * what users run.
+     */
+    private void pinning(Case c, Map<String, List<Double>> m) throws Exception {
+        System.out.printf("pinned virtual threads: %s with JFR%n", c.name());
+        Path dir = Files.createTempDirectory("netra-bench-jfr");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path jfr = dir.resolve("pinned.jfr");
+        Map<String, String> env = new TreeMap<>(c.env());
+        env.put("NETRA_JAVA_OPTS", "-XX:StartFlightRecording=filename=" + jfr + "," + PinnedEvents.SETTINGS);
+        start(new Case(c.name(), c.target(), c.hops(), c.clientSidecar(), c.serverSidecar(), env, c.peerCommand()), new TreeMap<>());
+        LoadGen gen = new LoadGen(c.target(), "server:8080");
+        gen.closedLoop(8, warmup);
+        Instant steady = Instant.now();
+        gen.closedLoop(1, run);
+        gen.closedLoop(32, run);
+        gen.closedLoop(256, run);
+        gen.openLoop(32, 5000, run);
+        stopSidecars(); // the recording is written as the JVM exits
+        uninstall();
+        PinnedEvents p = PinnedEvents.read(jfr, steady);
+        record(m, "vt_pinned_start", p.before());
+        record(m, "vt_pinned_steady", p.after());
+        if (p.firstAfter() != null) {
+            System.out.println("  first pinned after the warm-up: " + p.firstAfter());
+        }
+        Files.deleteIfExists(jfr);
+        Files.deleteIfExists(dir);
     }
 
     /** NETRA_BENCH_WARMUP_SECONDS (0-600), else 5 s (0.5 s with --quick). */
@@ -350,7 +389,8 @@ public final class Bench {
                 {"p999_us_5000", "p99.9 us @5k/s"}, {"p50_us_half", "p50 us @50% direct max"},
                 {"p99_us_half", "p99 us @50% direct max"}, {"bulk_mb_s", "bulk TCP MB/s"},
                 {"rss_idle_mb", "RSS idle MB"}, {"rss_load_mb", "RSS at 256 conns MB"}, {"rss_after_mb", "RSS after load MB"},
-                {"cpu_s_per_10k", "CPU s per 10k req"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"}};
+                {"cpu_s_per_10k", "CPU s per 10k req"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"},
+                {"vt_pinned_start", "VT pinned, start + warm-up"}, {"vt_pinned_steady", "VT pinned, after warm-up"}};
         for (Case c : cases) {
             b.append(String.format(Locale.ROOT, "%n%s%n", c.name()));
             for (String[] r : rows) {
