@@ -100,12 +100,14 @@ public final class Main {
         Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners), router);
         AdminServer admin;
         try {
+            // Intercepted connections first: the admin and profiling servers take ~30 ms to start,
+            // and until the listener accepts, the pod's redirected connections are refused.
+            listener.start();
             admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
             admin.start();
             if (config.pprofPort() != 0) {
                 new ProfilingServer(config.pprofBind(), config.pprofPort()).start();
             }
-            listener.start();
         } catch (IOException e) {
             Logger.error("cannot start: {}", e.toString());
             System.exit(1);
