@@ -16,6 +16,11 @@ public interface Forwarder {
     /** The reading side ended its stream: write anything still held. */
     void endOfStream() throws IOException;
 
+    /** Whether the bytes forwarded so far end a message, so the next read starts a new one. */
+    default boolean betweenMessages() {
+        return false;
+    }
+
     /** Plain TCP: every byte as it comes. */
     static Forwarder opaque(WritableByteChannel out) {
         return new Forwarder() {

@@ -41,6 +41,11 @@ abstract class MessageFramer implements Forwarder {
     /** The body that started in {@link #onHead} has ended. */
     abstract void onBodyEnd();
 
+    @Override
+    public boolean betweenMessages() {
+        return state == State.IDLE;
+    }
+
     /** Processes {@code in} in the states both directions have. */
     final void step(ByteBuffer in) throws IOException {
         switch (state) {

@@ -6,16 +6,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Direct buffers for the copy loops, kept for reuse up to a bound so that an idle sidecar gives
- * memory back while a busy one does not allocate per connection. A direction that keeps filling
- * its buffer (a bulk transfer) may trade it for a large one, a bounded number at a time.
+ * memory back while a busy one does not allocate per connection. An HTTP direction reads into a
+ * small buffer between messages and borrows a normal one inside a larger message; a direction
+ * that keeps filling its buffer (a bulk transfer) may trade it for a large one, a bounded number
+ * at a time.
  */
 final class BufferPool {
     /** Large enough that a bulk flow moves ~a socket buffer per read/write pair. */
     static final int LARGE_BYTES = 256 * 1024;
+    /** Holds most request heads and small responses whole: what an idle keep-alive direction keeps. */
+    static final int SMALL_BYTES = 4096;
 
     private final int bufferBytes;
     private final int maxLarge;
     private final ArrayBlockingQueue<ByteBuffer> free;
+    private final ArrayBlockingQueue<ByteBuffer> freeSmall;
     private final ArrayBlockingQueue<ByteBuffer> freeLarge = new ArrayBlockingQueue<>(4);
     private final AtomicInteger largeInUse = new AtomicInteger();
 
@@ -23,6 +28,11 @@ final class BufferPool {
         this.bufferBytes = bufferBytes;
         this.maxLarge = maxLarge;
         this.free = new ArrayBlockingQueue<>(maxPooled);
+        this.freeSmall = new ArrayBlockingQueue<>(maxPooled);
+    }
+
+    int bufferBytes() {
+        return bufferBytes;
     }
 
     ByteBuffer acquire() {
@@ -30,9 +40,24 @@ final class BufferPool {
         return b != null ? b.clear() : ByteBuffer.allocateDirect(bufferBytes);
     }
 
+    /** A small buffer, or a normal one when NETRA_BUFFER_BYTES is no larger than a small one. */
+    ByteBuffer acquireSmall() {
+        if (bufferBytes <= SMALL_BYTES) {
+            return acquire();
+        }
+        ByteBuffer b = freeSmall.poll();
+        return b != null ? b.clear() : ByteBuffer.allocateDirect(SMALL_BYTES);
+    }
+
+    /** Takes back a buffer from {@link #acquire} or {@link #acquireSmall}. */
     void release(ByteBuffer b) {
-        if (b != null) {
+        if (b == null) {
+            return;
+        }
+        if (b.capacity() == bufferBytes) {
             free.offer(b);
+        } else {
+            freeSmall.offer(b);
         }
     }
 
@@ -59,11 +84,16 @@ final class BufferPool {
     /** Drops the idle buffers (their memory goes with the next collection): a quiet sidecar keeps none. */
     void drain() {
         free.clear();
+        freeSmall.clear();
         freeLarge.clear();
     }
 
     int pooled() {
         return free.size();
+    }
+
+    int pooledSmall() {
+        return freeSmall.size();
     }
 
     int largeInUse() {

@@ -118,8 +118,10 @@ final class Connection implements Runnable {
                 requests = http.requests(up);
                 responses = http.responses(client);
             }
-            toUpstream = ctx.buffers().acquire();
-            toClient = ctx.buffers().acquire();
+            // HTTP directions wait between messages on a small buffer (pump): an idle keep-alive
+            // connection holds 8 KB instead of two NETRA_BUFFER_BYTES buffers.
+            toUpstream = http != null ? ctx.buffers().acquireSmall() : ctx.buffers().acquire();
+            toClient = http != null ? ctx.buffers().acquireSmall() : ctx.buffers().acquire();
             ByteBuffer back = toClient;
             ConnectionMetrics cm = m;
             Forwarder reverseForwarder = responses;
@@ -188,25 +190,49 @@ final class Connection implements Runnable {
 
     /**
      * One direction: blocking reads into a reused buffer, each passed to the forwarder (which
-     * writes it, raw or framed) before the next read. A direction whose reads keep filling the
-     * buffer is a bulk flow: it moves to a large buffer (fewer system calls and wake-ups per
-     * byte) while the pool has one to give, and hands it back when it ends.
+     * writes it, raw or framed) before the next read. Buffers by size of what flows:
+     * <ul>
+     * <li>a direction given a small buffer reads into it while its messages fit; a read that fills
+     * it moves on to a normal buffer from the pool, topped up with what the socket already holds,
+     * so that a message that arrived whole still leaves in one write;</li>
+     * <li>a direction whose reads keep filling its buffer is a bulk flow: it moves to a large one
+     * (fewer system calls and wake-ups per byte) while the pool has one to give;</li>
+     * <li>at the end of an HTTP message the borrowed buffers go back, and the wait for the next
+     * message is on the small one again.</li>
+     * </ul>
      */
-    private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer buffer,
+    private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer first,
                       CounterDataPoint bytes, Exchange.End endedBy) {
+        BufferPool pool = ctx.buffers();
+        ByteBuffer small = first.capacity() < pool.bufferBytes() ? first : null;
+        ByteBuffer normal = small == null ? first : null;
         ByteBuffer large = null;
-        ByteBuffer b = buffer;
+        ByteBuffer b = first;
         int fullReads = 0;
         boolean denied = false;
         try {
             int n;
             while ((n = from.read(b.clear())) >= 0) {
+                if (b == small && n == b.capacity()) {
+                    if (normal == null) {
+                        normal = pool.acquire();
+                    }
+                    n += topUp(from, b.flip(), normal.clear());
+                    b = normal;
+                }
                 forwarder.forward(b.flip());
                 bytes.inc(n);
-                if (n < b.capacity()) {
+                if (small != null && b != small && forwarder.betweenMessages()) {
+                    pool.release(normal);
+                    pool.releaseLarge(large);
+                    normal = null;
+                    large = null;
+                    b = small;
+                    fullReads = 0;
+                } else if (b == small || n < b.capacity()) {
                     fullReads = 0;
                 } else if (large == null && ++fullReads == FULL_READS_FOR_BULK) {
-                    large = ctx.buffers().acquireLarge();
+                    large = pool.acquireLarge();
                     if (large != null) {
                         b = large;
                     } else if (!denied) {
@@ -229,8 +255,24 @@ final class Connection implements Runnable {
             }
             abort("peer reset");
         } finally {
-            ctx.buffers().releaseLarge(large);
+            pool.releaseLarge(large);
+            if (normal != first) {
+                pool.release(normal);
+            }
         }
+    }
+
+    /**
+     * Copies the full small buffer into {@code into} and adds what the socket holds already (a
+     * read that cannot block): returns the bytes added.
+     */
+    private static int topUp(SocketChannel from, ByteBuffer small, ByteBuffer into) throws IOException {
+        into.put(small);
+        if (from.socket().getInputStream().available() > 0) {
+            int more = from.read(into);
+            return Math.max(more, 0);
+        }
+        return 0;
     }
 
     /**

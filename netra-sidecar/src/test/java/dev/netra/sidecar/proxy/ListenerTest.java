@@ -191,6 +191,69 @@ class ListenerTest {
         assertEquals(1, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
     }
 
+    /** Serves keep-alive GET /N with an N-byte body, head and body in one write. */
+    private static void sizedBodies(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            head.append((char) c);
+            if (head.toString().endsWith("\r\n\r\n")) {
+                int size = Integer.parseInt(head.substring(5, head.indexOf(" HTTP/")));
+                byte[] h = ("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes();
+                byte[] message = Arrays.copyOf(h, h.length + size);
+                System.arraycopy(body(size), 0, message, h.length, size);
+                s.getOutputStream().write(message);
+                head.setLength(0);
+            }
+        }
+    }
+
+    private static byte[] body(int size) {
+        byte[] b = new byte[size];
+        new Random(size).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void httpWaitsOnSmallBuffersAndMessagesOfEverySizeArriveWhole() throws Exception {
+        target.set(startUpstream(InetAddress.getByName("127.0.0.2"), ListenerTest::sizedBodies));
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            // around the 4 KB small buffer, the 16 KB normal one and a bulk body past four of those
+            for (int size : new int[] {10, 4000, 4096, 5000, 16384, 40_000, 300_000, 10}) {
+                s.getOutputStream().write(("GET /" + size + " HTTP/1.1\r\nHost: svc\r\n\r\n").getBytes());
+                InputStream in = s.getInputStream();
+                String head = new String(readHead(in));
+                assertTrue(head.startsWith("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n"), head);
+                assertArrayEquals(body(size), in.readNBytes(size), "body of " + size);
+            }
+            // idle between messages: the normal buffers borrowed for the large bodies are back
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (listener.buffers().pooled() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(listener.buffers().pooled() >= 1, "an idle keep-alive connection still holds a normal buffer");
+            assertEquals(0, listener.buffers().largeInUse(), "the bulk body's large buffer is back too");
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(8, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
+    }
+
+    private static byte[] readHead(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed inside a head: " + head);
+            }
+            head.write(c);
+            matched = (c == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (c == '\r' ? 1 : 0);
+        }
+        return head.toByteArray();
+    }
+
     @Test
     void aDestinationOtherThanTheLocalAddressIsOutbound() throws Exception {
         InetAddress other = InetAddress.getByName("127.0.0.2");
