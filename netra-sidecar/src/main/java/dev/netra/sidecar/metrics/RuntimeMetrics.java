@@ -1,8 +1,8 @@
 package dev.netra.sidecar.metrics;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import com.sun.management.HotSpotDiagnosticMXBean;
 import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;

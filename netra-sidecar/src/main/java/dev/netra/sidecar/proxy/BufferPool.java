@@ -56,7 +56,7 @@ final class BufferPool {
         }
         if (b.capacity() == bufferBytes) {
             free.offer(b);
-        } else {
+        } else if (b.capacity() == SMALL_BYTES) {
             freeSmall.offer(b);
         }
     }

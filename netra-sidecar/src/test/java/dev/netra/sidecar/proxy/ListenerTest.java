@@ -237,6 +237,7 @@ class ListenerTest {
             assertEquals(0, listener.buffers().largeInUse(), "the bulk body's large buffer is back too");
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(2, listener.buffers().pooledSmall(), "both directions' small buffers are back");
         assertEquals(8, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
     }
 
