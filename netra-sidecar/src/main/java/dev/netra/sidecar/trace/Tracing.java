@@ -66,13 +66,14 @@ public final class Tracing implements AutoCloseable {
     private final int maxAttributes;
     private final RequestIdStore<StoredContext> store;
     private final Set<String> ignoredPaths;
-    private final List<HeaderTag> headerTags;
+    private final HeaderTag[] headerTags;
     private final Map<String, AttributeKey<String>> cookieTags;
     private final boolean netrameshAttributes;
     private final boolean otelAttributes;
     /** Extraction order: the first that yields a valid parent wins. */
-    private final List<Format> formats;
-    private final List<TextMapPropagator> injected;
+    // Arrays, walked by index: the per-request loops below allocate no iterator.
+    private final Format[] formats;
+    private final TextMapPropagator[] injected;
     private final TextMapPropagator baggage = W3CBaggagePropagator.getInstance();
     private final boolean injectBaggage;
     private final long epochOffsetNanos;
@@ -103,21 +104,22 @@ public final class Tracing implements AutoCloseable {
                 InstrumentationScopeInfo.create("netra"));
         sampler = Sampler.parentBased(rootSampler(config));
         queue = new SpanExportQueue(out, config.queueSize(), config.otlpTimeout().toMillis(), counters);
-        maxAttributes = BUILT_IN_ATTRIBUTES + headerTags.size() + cookieTags.size();
+        maxAttributes = BUILT_IN_ATTRIBUTES + headerTags.length + cookieTags.size();
 
-        formats = List.of(new Format("tracecontext", W3CTraceContextPropagator.getInstance()),
+        formats = new Format[] {new Format("tracecontext", W3CTraceContextPropagator.getInstance()),
                 new Format("jaeger", JaegerPropagator.getInstance()),
-                new Format("b3", B3Propagator.injectingSingleHeader()));
-        injected = new ArrayList<>();
+                new Format("b3", B3Propagator.injectingSingleHeader())};
+        List<TextMapPropagator> inject = new ArrayList<>();
         for (String p : config.propagators()) {
             switch (p) {
-                case "tracecontext" -> injected.add(W3CTraceContextPropagator.getInstance());
-                case "jaeger" -> injected.add(JaegerPropagator.getInstance());
-                case "b3" -> injected.add(B3Propagator.injectingSingleHeader());
-                case "b3multi" -> injected.add(B3Propagator.injectingMultiHeaders());
+                case "tracecontext" -> inject.add(W3CTraceContextPropagator.getInstance());
+                case "jaeger" -> inject.add(JaegerPropagator.getInstance());
+                case "b3" -> inject.add(B3Propagator.injectingSingleHeader());
+                case "b3multi" -> inject.add(B3Propagator.injectingMultiHeaders());
                 default -> { }
             }
         }
+        injected = inject.toArray(new TextMapPropagator[0]);
         injectBaggage = config.propagators().contains("baggage");
         long sweep = sidecar.tracingContextCleanupInterval().toMillis();
         timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
@@ -181,15 +183,15 @@ public final class Tracing implements AutoCloseable {
         boolean found = false;
         // Every format the request carries is noted: the first gives the parent, and all of them are
         // rewritten below, so that no stale copy points the app at the wrong parent.
-        List<Format> carried = new ArrayList<>(formats.size());
-        for (Format f : formats) {
-            Context c = f.propagator().extract(Context.root(), head, HeadCarrier.GETTER);
+        int carried = 0; // bit i: formats[i] is in the request
+        for (int i = 0; i < formats.length; i++) {
+            Context c = formats[i].propagator().extract(Context.root(), head, HeadCarrier.GETTER);
             if (Span.fromContext(c).getSpanContext().isValid()) {
                 if (!found) {
                     parent = c;
                     found = true;
                 }
-                carried.add(f);
+                carried |= 1 << i;
             }
         }
         parent = baggage.extract(parent, head, HeadCarrier.GETTER);
@@ -216,11 +218,15 @@ public final class Tracing implements AutoCloseable {
             store.put(e.requestId(), StoredContext.of(spanContext));
         }
         Context context = parent.with(Span.wrap(spanContext));
-        for (TextMapPropagator p : injected) {
-            p.inject(context, editor, HeadCarrier.SETTER);
+        for (int i = 0; i < injected.length; i++) {
+            injected[i].inject(context, editor, HeadCarrier.SETTER);
         }
         // The format the request came with is kept current too: a stale copy would point at the wrong parent.
-        for (Format f : carried) {
+        for (int i = 0; i < formats.length; i++) {
+            if ((carried & 1 << i) == 0) {
+                continue;
+            }
+            Format f = formats[i];
             Format kept = f.name().equals("b3") && head.value(B3_SINGLE) == null ? B3_MULTI : f;
             if (!config.propagators().contains(kept.name())) {
                 kept.propagator().inject(context, editor, HeadCarrier.SETTER);
@@ -286,11 +292,24 @@ public final class Tracing implements AutoCloseable {
     private record HeaderTag(byte[] header, AttributeKey<String> key) {
     }
 
-    private static List<HeaderTag> headerTags(Map<String, String> map) {
+    /** Status codes boxed once: Long.valueOf caches only up to 127, and every span carries one or two. */
+    private static final Long[] STATUS_CODES = new Long[600];
+
+    static {
+        for (int i = 0; i < STATUS_CODES.length; i++) {
+            STATUS_CODES[i] = (long) i;
+        }
+    }
+
+    private static Long statusCode(int status) {
+        return status < STATUS_CODES.length ? STATUS_CODES[status] : Long.valueOf(status);
+    }
+
+    private static HeaderTag[] headerTags(Map<String, String> map) {
         List<HeaderTag> tags = new ArrayList<>();
         map.forEach((header, tag) -> tags.add(new HeaderTag(
                 HttpHead.bytes(header.toLowerCase(Locale.ROOT)), AttributeKey.stringKey(tag))));
-        return List.copyOf(tags);
+        return tags.toArray(new HeaderTag[0]);
     }
 
     private static Map<String, AttributeKey<String>> cookieTags(Map<String, String> map) {
@@ -316,7 +335,7 @@ public final class Tracing implements AutoCloseable {
             attrs.put(HTTP_REQUEST_SIZE, e.requestBodyBytes());
             attrs.put(HTTP_RESPONSE_SIZE, e.responseBodyBytes());
             if (e.status() > 0) {
-                attrs.put(HTTP_STATUS_CODE, (long) e.status());
+                attrs.put(HTTP_STATUS_CODE, statusCode(e.status()));
             }
             if (userAgent != null) {
                 attrs.put(HTTP_USER_AGENT, userAgent);
@@ -355,13 +374,14 @@ public final class Tracing implements AutoCloseable {
             }
             attrs.put(NETWORK_PROTOCOL_VERSION, e.version());
             if (e.status() > 0) {
-                attrs.put(HTTP_RESPONSE_STATUS_CODE, (long) e.status());
+                attrs.put(HTTP_RESPONSE_STATUS_CODE, statusCode(e.status()));
             }
             if (userAgent != null) {
                 attrs.put(USER_AGENT_ORIGINAL, userAgent);
             }
         }
-        for (HeaderTag tag : headerTags) {
+        for (int i = 0; i < headerTags.length; i++) {
+            HeaderTag tag = headerTags[i];
             String v = e.requestHeader(tag.header());
             if (v != null) {
                 attrs.put(tag.key(), v);
