@@ -6,10 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Direct buffers for the copy loops, kept for reuse up to a bound so that an idle sidecar gives
- * memory back while a busy one does not allocate per connection. An HTTP direction reads into a
- * small buffer between messages and borrows a normal one inside a larger message; a direction
- * that keeps filling its buffer (a bulk transfer) may trade it for a large one, a bounded number
- * at a time.
+ * memory back while a busy one does not allocate per connection. A direction waits on a small
+ * buffer and borrows a normal one while more arrives at once; a direction that keeps filling its
+ * buffer (a bulk transfer) may borrow a large one, a bounded number at a time.
  */
 final class BufferPool {
     /** Large enough that a bulk flow moves ~a socket buffer per read/write pair. */
@@ -23,6 +22,7 @@ final class BufferPool {
     private final ArrayBlockingQueue<ByteBuffer> freeSmall;
     private final ArrayBlockingQueue<ByteBuffer> freeLarge = new ArrayBlockingQueue<>(4);
     private final AtomicInteger largeInUse = new AtomicInteger();
+    private final AtomicInteger largePeak = new AtomicInteger();
 
     BufferPool(int bufferBytes, int maxPooled, int maxLarge) {
         this.bufferBytes = bufferBytes;
@@ -66,10 +66,12 @@ final class BufferPool {
         if (bufferBytes >= LARGE_BYTES) {
             return null;
         }
-        if (largeInUse.incrementAndGet() > maxLarge) {
+        int inUse = largeInUse.incrementAndGet();
+        if (inUse > maxLarge) {
             largeInUse.decrementAndGet();
             return null;
         }
+        largePeak.accumulateAndGet(inUse, Math::max);
         ByteBuffer b = freeLarge.poll();
         return b != null ? b.clear() : ByteBuffer.allocateDirect(LARGE_BYTES);
     }
@@ -98,5 +100,10 @@ final class BufferPool {
 
     int largeInUse() {
         return largeInUse.get();
+    }
+
+    /** The most large buffers out at once so far. */
+    int largePeak() {
+        return largePeak.get();
     }
 }

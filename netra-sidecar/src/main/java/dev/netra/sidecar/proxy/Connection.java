@@ -118,10 +118,10 @@ final class Connection implements Runnable {
                 requests = http.requests(up);
                 responses = http.responses(client);
             }
-            // HTTP directions wait between messages on a small buffer (pump): an idle keep-alive
-            // connection holds 8 KB instead of two NETRA_BUFFER_BYTES buffers.
-            toUpstream = http != null ? ctx.buffers().acquireSmall() : ctx.buffers().acquire();
-            toClient = http != null ? ctx.buffers().acquireSmall() : ctx.buffers().acquire();
+            // Both directions wait on a small buffer and borrow larger ones only while bytes flow
+            // (pump): an idle connection holds 8 KB instead of two NETRA_BUFFER_BYTES buffers.
+            toUpstream = ctx.buffers().acquireSmall();
+            toClient = ctx.buffers().acquireSmall();
             ByteBuffer back = toClient;
             ConnectionMetrics cm = m;
             Forwarder reverseForwarder = responses;
@@ -192,28 +192,29 @@ final class Connection implements Runnable {
      * One direction: blocking reads into a reused buffer, each passed to the forwarder (which
      * writes it, raw or framed) before the next read. Buffers by size of what flows:
      * <ul>
-     * <li>a direction given a small buffer reads into it while its messages fit; a read that fills
-     * it moves on to a normal buffer from the pool, topped up with what the socket already holds,
-     * so that a message that arrived whole still leaves in one write;</li>
+     * <li>a direction waits on its home buffer (a small one) while what it reads fits; a read that
+     * fills it moves on to a normal buffer from the pool, topped up with what the socket already
+     * holds, so that a message that arrived whole still leaves in one write;</li>
      * <li>a direction whose reads keep filling its buffer is a bulk flow: it moves to a large one
      * (fewer system calls and wake-ups per byte) while the pool has one to give;</li>
-     * <li>at the end of an HTTP message the borrowed buffers go back, and the wait for the next
-     * message is on the small one again.</li>
+     * <li>when a read drains the socket (it returned less than the buffer holds) or an HTTP message
+     * ends, the borrowed buffers go back and the next wait is on the home buffer again: an idle
+     * connection, plain or HTTP, holds two small buffers, whatever it carried before.</li>
      * </ul>
      */
-    private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer first,
+    private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
                       CounterDataPoint bytes, Exchange.End endedBy) {
         BufferPool pool = ctx.buffers();
-        ByteBuffer small = first.capacity() < pool.bufferBytes() ? first : null;
-        ByteBuffer normal = small == null ? first : null;
+        boolean smallHome = home.capacity() < pool.bufferBytes();
+        ByteBuffer normal = null;
         ByteBuffer large = null;
-        ByteBuffer b = first;
+        ByteBuffer b = home;
         int fullReads = 0;
         boolean denied = false;
         try {
             int n;
             while ((n = from.read(b.clear())) >= 0) {
-                if (b == small && n == b.capacity()) {
+                if (b == home && smallHome && n == b.capacity()) {
                     if (normal == null) {
                         normal = pool.acquire();
                     }
@@ -222,15 +223,15 @@ final class Connection implements Runnable {
                 }
                 forwarder.forward(b.flip());
                 bytes.inc(n);
-                if (small != null && b != small && forwarder.betweenMessages()) {
-                    pool.release(normal);
-                    pool.releaseLarge(large);
-                    normal = null;
-                    large = null;
-                    b = small;
+                if (n < b.capacity() || forwarder.betweenMessages()) {
                     fullReads = 0;
-                } else if (b == small || n < b.capacity()) {
-                    fullReads = 0;
+                    if (b != home) {
+                        pool.release(normal);
+                        pool.releaseLarge(large);
+                        normal = null;
+                        large = null;
+                        b = home;
+                    }
                 } else if (large == null && ++fullReads == FULL_READS_FOR_BULK) {
                     large = pool.acquireLarge();
                     if (large != null) {
@@ -256,9 +257,7 @@ final class Connection implements Runnable {
             abort("peer reset");
         } finally {
             pool.releaseLarge(large);
-            if (normal != first) {
-                pool.release(normal);
-            }
+            pool.release(normal);
         }
     }
 

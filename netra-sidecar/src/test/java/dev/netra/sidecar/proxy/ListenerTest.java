@@ -122,21 +122,13 @@ class ListenerTest {
     }
 
     @Test
-    void bulkFlowsBeyondTheLargeBufferLimitKeepSmallBuffersAndAreCounted() throws Exception {
-        int connections = 40; // 40 bulk flows open at once for 32 large buffers
+    void bulkFlowsShareABoundedNumberOfLargeBuffersAndEveryByteArrives() throws Exception {
+        int connections = 40; // 40 bulk flows at once for 32 large buffers
         byte[] payload = new byte[1_000_000];
         new Random(2).nextBytes(payload);
-        java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(connections);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         target.set(startUpstream(LOOPBACK, s -> {
             byte[] got = s.getInputStream().readNBytes(payload.length);
-            received.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                return;
-            }
-            s.getOutputStream().write(java.util.Arrays.equals(got, payload) ? 'Y' : 'N');
+            s.getOutputStream().write(Arrays.equals(got, payload) ? 'Y' : 'N');
         }));
         InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024"));
         java.util.concurrent.atomic.AtomicInteger exact = new java.util.concurrent.atomic.AtomicInteger();
@@ -153,16 +145,48 @@ class ListenerTest {
                 }
             }));
         }
-        assertTrue(received.await(30, java.util.concurrent.TimeUnit.SECONDS), "every upstream got its payload");
-        assertEquals(32, listener.buffers().largeInUse(), "large buffers are bounded");
-        assertEquals(connections - 32, metrics.largeBufferLimitHits(), "flows denied a large buffer are counted");
-        release.countDown();
         for (Thread t : clients) {
             t.join(30_000);
         }
         assertEquals(connections, exact.get(), "every upstream got exactly the bytes sent");
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        int peak = listener.buffers().largePeak();
+        assertTrue(peak >= 1 && peak <= 32, "bulk flows got large buffers, never more than 32 at once: " + peak);
+        assertTrue(metrics.largeBufferLimitHits() <= connections, "a flow denied a large buffer counts once");
         assertEquals(0, listener.buffers().largeInUse(), "and all were handed back");
+    }
+
+    @Test
+    void aDirectionHandsItsLargeBufferBackWhenItsBurstEnds() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        // opaque: plain TCP, no HTTP framing to say where a message ends
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_OPAQUE_PORTS", String.valueOf(target.get().getPort())));
+        BufferPool buffers = listener.buffers();
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            for (int size : new int[] {10, 4096, 5000, 16384, 2_000_000, 10}) {
+                byte[] sent = body(size);
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        s.getOutputStream().write(sent);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                assertArrayEquals(sent, s.getInputStream().readNBytes(size), "echo of " + size);
+                writer.join();
+            }
+            // the burst is over and the connection idles: it holds its two small buffers only
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while ((buffers.largeInUse() > 0 || buffers.pooled() < 2) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(buffers.largePeak() >= 1, "the 2 MB burst moved through large buffers");
+            assertEquals(0, buffers.largeInUse(), "an idle connection holds no large buffer");
+            assertEquals(2, buffers.pooled(), "nor a normal one: both directions' are back in the pool");
+            assertEquals(0, buffers.pooledSmall(), "it waits on its small ones");
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(2, buffers.pooledSmall(), "which are back once it closes");
     }
 
     @Test
