@@ -21,6 +21,7 @@ final class BufferPool {
     private final ArrayBlockingQueue<ByteBuffer> free;
     private final ArrayBlockingQueue<ByteBuffer> freeSmall;
     private final ArrayBlockingQueue<ByteBuffer> freeLarge = new ArrayBlockingQueue<>(4);
+    private final AtomicInteger inUse = new AtomicInteger();
     private final AtomicInteger largeInUse = new AtomicInteger();
     private final AtomicInteger largePeak = new AtomicInteger();
 
@@ -36,6 +37,7 @@ final class BufferPool {
     }
 
     ByteBuffer acquire() {
+        inUse.incrementAndGet();
         ByteBuffer b = free.poll();
         return b != null ? b.clear() : ByteBuffer.allocateDirect(bufferBytes);
     }
@@ -55,6 +57,7 @@ final class BufferPool {
             return;
         }
         if (b.capacity() == bufferBytes) {
+            inUse.decrementAndGet();
             free.offer(b);
         } else if (b.capacity() == SMALL_BYTES) {
             freeSmall.offer(b);
@@ -96,6 +99,11 @@ final class BufferPool {
 
     int pooledSmall() {
         return freeSmall.size();
+    }
+
+    /** Normal buffers out (borrowed, or a direction's own when they are no larger than small ones). */
+    int inUse() {
+        return inUse.get();
     }
 
     int largeInUse() {

@@ -33,8 +33,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * connect there, then copy bytes both ways until both directions have ended.
  */
 final class Connection implements Runnable {
-    /** Reads in a row that filled the buffer before a direction counts as a bulk flow. */
-    private static final int FULL_READS_FOR_BULK = 4;
     private final long id;
     private final SocketChannel client;
     private final ProxyContext ctx;
@@ -93,8 +91,8 @@ final class Connection implements Runnable {
                 if (isHttp) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     http = new HttpSession(id, direction, peer, target, ctx.http(), false);
-                    toUpstream = ctx.buffers().acquire();
-                    toClient = ctx.buffers().acquire();
+                    toUpstream = ctx.buffers().acquireSmall();
+                    toClient = ctx.buffers().acquireSmall();
                     Exchange.End end = new RoutedConnection(id, client, target, ctx, m, http, ctx.router())
                             .run(prefix, toUpstream, toClient);
                     firstEnd.compareAndSet(null, end);
@@ -189,58 +187,18 @@ final class Connection implements Runnable {
     }
 
     /**
-     * One direction: blocking reads into a reused buffer, each passed to the forwarder (which
-     * writes it, raw or framed) before the next read. Buffers by size of what flows:
-     * <ul>
-     * <li>a direction waits on its home buffer (a small one) while what it reads fits; a read that
-     * fills it moves on to a normal buffer from the pool, topped up with what the socket already
-     * holds, so that a message that arrived whole still leaves in one write;</li>
-     * <li>a direction whose reads keep filling its buffer is a bulk flow: it moves to a large one
-     * (fewer system calls and wake-ups per byte) while the pool has one to give;</li>
-     * <li>when a read drains the socket (it returned less than the buffer holds) or an HTTP message
-     * ends, the borrowed buffers go back and the next wait is on the home buffer again: an idle
-     * connection, plain or HTTP, holds two small buffers, whatever it carried before.</li>
-     * </ul>
+     * One direction: blocking reads, each passed to the forwarder (which writes it, raw or framed)
+     * before the next read, into buffers sized by what flows ({@link DirectionBuffers}).
      */
     private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
                       CounterDataPoint bytes, Exchange.End endedBy) {
-        BufferPool pool = ctx.buffers();
-        boolean smallHome = home.capacity() < pool.bufferBytes();
-        ByteBuffer normal = null;
-        ByteBuffer large = null;
-        ByteBuffer b = home;
-        int fullReads = 0;
-        boolean denied = false;
+        DirectionBuffers buffers = new DirectionBuffers(ctx.buffers(), ctx.metrics(), home);
         try {
             int n;
-            while ((n = from.read(b.clear())) >= 0) {
-                if (b == home && smallHome && n == b.capacity()) {
-                    if (normal == null) {
-                        normal = pool.acquire();
-                    }
-                    n += topUp(from, b.flip(), normal.clear());
-                    b = normal;
-                }
-                forwarder.forward(b.flip());
+            while ((n = buffers.read(from)) >= 0) {
+                forwarder.forward(buffers.current());
                 bytes.inc(n);
-                if (n < b.capacity() || forwarder.betweenMessages()) {
-                    fullReads = 0;
-                    if (b != home) {
-                        pool.release(normal);
-                        pool.releaseLarge(large);
-                        normal = null;
-                        large = null;
-                        b = home;
-                    }
-                } else if (large == null && ++fullReads == FULL_READS_FOR_BULK) {
-                    large = pool.acquireLarge();
-                    if (large != null) {
-                        b = large;
-                    } else if (!denied) {
-                        denied = true; // asks again after its next streak, but counts once
-                        ctx.metrics().largeBufferLimitHit();
-                    }
-                }
+                buffers.forwarded(n, forwarder.betweenMessages());
             }
             firstEnd.compareAndSet(null, endedBy);
             forwarder.endOfStream();
@@ -256,22 +214,8 @@ final class Connection implements Runnable {
             }
             abort("peer reset");
         } finally {
-            pool.releaseLarge(large);
-            pool.release(normal);
+            buffers.giveBack();
         }
-    }
-
-    /**
-     * Copies the full small buffer into {@code into} and adds what the socket holds already (a
-     * read that cannot block): returns the bytes added.
-     */
-    private static int topUp(SocketChannel from, ByteBuffer small, ByteBuffer into) throws IOException {
-        into.put(small);
-        if (from.socket().getInputStream().available() > 0) {
-            int more = from.read(into);
-            return Math.max(more, 0);
-        }
-        return 0;
     }
 
     /**

@@ -77,15 +77,18 @@ final class RoutedConnection {
     Exchange.End run(byte[] prefix, ByteBuffer requestBuffer, ByteBuffer responseBuffer) throws InterruptedException {
         session.selector(this::select);
         Forwarder requests = session.requests(toUpstream);
-        Thread responder = Thread.ofVirtual().name("netra-conn-" + id + "-rev").start(() -> respond(responseBuffer));
+        Thread responder = Thread.ofVirtual().name("netra-conn-" + id + "-rev")
+                .start(() -> respond(new DirectionBuffers(ctx.buffers(), ctx.metrics(), responseBuffer)));
+        DirectionBuffers buffers = new DirectionBuffers(ctx.buffers(), ctx.metrics(), requestBuffer);
         try {
             if (prefix != null && prefix.length > 0) {
                 requests.forward(ByteBuffer.wrap(prefix));
             }
             int n;
-            while ((n = client.read(requestBuffer.clear())) >= 0) {
-                requests.forward(requestBuffer.flip());
+            while ((n = buffers.read(client)) >= 0) {
+                requests.forward(buffers.current());
                 metrics.bytesToUpstream().inc(n);
+                buffers.forwarded(n, requests.betweenMessages());
             }
             requests.endOfStream();
             if (session.tunneled()) {
@@ -97,6 +100,7 @@ final class RoutedConnection {
             Logger.debug("conn={} routed: request side ended: {}", id, e.toString());
             abort();
         } finally {
+            buffers.giveBack();
             order.put(END);
         }
         responder.join();
@@ -189,7 +193,7 @@ final class RoutedConnection {
     }
 
     /** Writes responses to the client in request order. */
-    private void respond(ByteBuffer buffer) {
+    private void respond(DirectionBuffers buffers) {
         try {
             while (true) {
                 Entry en = order.take();
@@ -205,17 +209,18 @@ final class RoutedConnection {
                 Upstream u = en.upstream();
                 boolean eof = false;
                 while (en.exchange().end() == null) {
-                    int n = u.channel.read(buffer.clear());
+                    int n = buffers.read(u.channel);
                     if (n < 0) {
                         u.responses.endOfStream();
                         eof = true;
                         break;
                     }
-                    u.responses.forward(buffer.flip());
+                    u.responses.forward(buffers.current());
                     metrics.bytesToClient().inc(n);
+                    buffers.forwarded(n, u.responses.betweenMessages());
                 }
                 if (session.tunneled()) {
-                    tunnel(u, buffer);
+                    tunnel(u, buffers);
                     return;
                 }
                 if (en.exchange().end() == null) {
@@ -236,15 +241,18 @@ final class RoutedConnection {
             abort();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            buffers.giveBack();
         }
     }
 
     /** After a 101 or a 2xx to CONNECT: raw bytes from that upstream until it ends. */
-    private void tunnel(Upstream u, ByteBuffer buffer) throws IOException {
+    private void tunnel(Upstream u, DirectionBuffers buffers) throws IOException {
         int n;
-        while ((n = u.channel.read(buffer.clear())) >= 0) {
-            Forwarder.writeFully(client, buffer.flip());
+        while ((n = buffers.read(u.channel)) >= 0) {
+            Forwarder.writeFully(client, buffers.current());
             metrics.bytesToClient().inc(n);
+            buffers.forwarded(n, false);
         }
         client.shutdownOutput();
     }

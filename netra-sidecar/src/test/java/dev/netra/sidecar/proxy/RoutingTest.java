@@ -185,6 +185,32 @@ class RoutingTest {
     }
 
     @Test
+    void anIdleRoutedConnectionHoldsOnlyItsSmallBuffers() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", v1.port()), Map.of());
+        String path = "/" + "x".repeat(20_000); // a 20 KB request head and a 20 KB response body
+        BufferPool buffers = listener.buffers();
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (String p : new String[] {path, "/small"}) {
+                s.getOutputStream().write(request(p, v1.port(), "").getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(in);
+                int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
+                assertEquals("v1 " + p, new String(in.readNBytes(length), StandardCharsets.US_ASCII));
+            }
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (buffers.inUse() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(buffers.pooled() >= 1, "the large messages moved through normal buffers");
+            assertEquals(0, buffers.inUse(), "which are back while the connection idles");
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(2, buffers.pooledSmall(), "it waited on two small ones, back once it closed");
+    }
+
+    @Test
     void anUnreachableTargetIsAnswered502NamingIt() throws Exception {
         Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
         ServerSocket closed = new ServerSocket(0);
