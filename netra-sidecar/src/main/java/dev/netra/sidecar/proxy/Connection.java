@@ -78,7 +78,9 @@ final class Connection implements Runnable {
             m = ctx.metrics().of(direction);
             m.opened().inc();
             m.active().inc();
-            Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
+            if (Logger.isDebugEnabled()) { // the addresses would be formatted for every connection otherwise
+                Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
+            }
 
             HttpPolicy.Mode mode = ctx.httpPolicy().modeFor(target.getPort());
             byte[] prefix = null;

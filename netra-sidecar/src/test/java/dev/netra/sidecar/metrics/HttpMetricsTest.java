@@ -43,6 +43,20 @@ class HttpMetricsTest {
         assertTrue(text.contains("port=\"other\"} 10"), text);
     }
 
+    @Test
+    void countingRunsNoExemplarSampler() throws IOException {
+        // Exemplars would carry no trace id (no span is current on a copy loop's thread), and their
+        // sampler re-arms itself on a timer thread: netra's metrics have none.
+        PrometheusRegistry registry = new PrometheusRegistry();
+        HttpMetrics metrics = new HttpMetrics(registry);
+        ProxyMetrics proxy = new ProxyMetrics(registry);
+        Exchanges.play(Direction.INBOUND, 8080, metrics, Exchanges.get("/a"), Exchanges.response(200, "ok"));
+        proxy.of(Direction.INBOUND).bytesToClient().inc(10);
+        proxy.of(Direction.OUTBOUND).opened().inc();
+        assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("prometheus-metrics-scheduler")),
+                "no exemplar sampler thread");
+    }
+
     private static String scrape(PrometheusRegistry registry) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
