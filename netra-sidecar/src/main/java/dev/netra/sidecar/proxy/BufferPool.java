@@ -69,12 +69,12 @@ final class BufferPool {
         if (bufferBytes >= LARGE_BYTES) {
             return null;
         }
-        int inUse = largeInUse.incrementAndGet();
-        if (inUse > maxLarge) {
+        int out = largeInUse.incrementAndGet();
+        if (out > maxLarge) {
             largeInUse.decrementAndGet();
             return null;
         }
-        largePeak.accumulateAndGet(inUse, Math::max);
+        largePeak.accumulateAndGet(out, Math::max);
         ByteBuffer b = freeLarge.poll();
         return b != null ? b.clear() : ByteBuffer.allocateDirect(LARGE_BYTES);
     }
