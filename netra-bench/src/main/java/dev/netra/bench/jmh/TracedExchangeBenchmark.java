@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * attribute sets, W3C + Jaeger + baggage propagation): the span's start, context injection,
  * attributes and hand-off to the export queue. The exporter discards, so this is the copy loop's
  * share of tracing, not the export thread's. Run with {@code -prof gc} for bytes per exchange
- * (README, Performance: 3.1 KB with the SDK's spans, 2.0 KB with netra's).
+ * (docs/performance-log.md: 3.1 KB with the SDK's spans, 2.0 KB with netra's).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

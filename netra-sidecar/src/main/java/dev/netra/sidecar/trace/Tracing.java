@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * request's trace headers, or for an outbound request without any, from the inbound request
  * with the same request id), injected into the forwarded request, and ended with the exchange.
  * Sampling and ids are the SDK's; the span itself is an {@link ExchangeSpan} handed straight to
- * the export queue (README, Performance: the SDK's span machinery allocated ~1.1 KB more per
+ * the export queue (docs/performance-log.md: the SDK's span machinery allocated ~1.1 KB more per
  * exchange, in objects that then waited for their export batch).
  */
 public final class Tracing implements AutoCloseable {
