@@ -87,7 +87,7 @@ public final class ProxyMetrics {
         }
         limitHits = limit.labelValues();
         largeBufferLimitHits = Counter.builder().withoutExemplars().name("netra_tcp_large_buffer_limit_hits_total")
-                .help("Bulk flows that kept a small buffer because all large ones were in use")
+                .help("Bulk flows denied a large buffer because all were in use (once per flow)")
                 .register(registry).labelValues();
         httpFallbacks = Counter.builder().withoutExemplars().name("netra_http_fallbacks_total")
                 .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
