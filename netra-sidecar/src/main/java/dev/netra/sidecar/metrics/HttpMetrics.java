@@ -39,19 +39,19 @@ public final class HttpMetrics implements ExchangeListener {
     }
 
     public HttpMetrics(PrometheusRegistry registry) {
-        requests = Counter.builder().withoutExemplars().name("netra_http_requests_total")
+        requests = Counter.builder().name("netra_http_requests_total")
                 .help("HTTP requests, by direction, method, status class and code, and original-destination port")
                 .labelNames("direction", "method", "code_class", "code", "port").register(registry);
-        duration = Histogram.builder().withoutExemplars().name("netra_http_request_duration_seconds")
+        duration = Histogram.builder().name("netra_http_request_duration_seconds")
                 .help("From the request head to the end of the response, as netra saw it")
                 .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
                 .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                         1, 2.5, 5, 10)
                 .labelNames("direction", "method", "code_class", "port").register(registry);
-        Histogram reqBytes = Histogram.builder().withoutExemplars().name("netra_http_request_body_bytes")
+        Histogram reqBytes = Histogram.builder().name("netra_http_request_body_bytes")
                 .help("Request body sizes").classicOnly()
                 .classicExponentialUpperBounds(64, 4, 10).labelNames("direction").register(registry);
-        Histogram resBytes = Histogram.builder().withoutExemplars().name("netra_http_response_body_bytes")
+        Histogram resBytes = Histogram.builder().name("netra_http_response_body_bytes")
                 .help("Response body sizes").classicOnly()
                 .classicExponentialUpperBounds(64, 4, 10).labelNames("direction").register(registry);
         for (Direction d : Direction.values()) {

@@ -53,24 +53,23 @@ public final class ProxyMetrics {
 
     public ProxyMetrics(PrometheusRegistry registry) {
         this.registry = registry;
-        // No exemplars on any of netra's metrics: no span is current on a copy loop's thread, so they
-        // would carry no trace id, and their sampler re-arms itself on a timer thread.
-        Counter opened = Counter.builder().withoutExemplars().name("netra_tcp_connections_opened_total")
+        // No exemplars (resources/prometheus.properties): none of these would carry a trace id.
+        Counter opened = Counter.builder().name("netra_tcp_connections_opened_total")
                 .help("Intercepted connections accepted and proxied").labelNames("direction").register(registry);
-        Counter closed = Counter.builder().withoutExemplars().name("netra_tcp_connections_closed_total")
+        Counter closed = Counter.builder().name("netra_tcp_connections_closed_total")
                 .help("Intercepted connections finished").labelNames("direction").register(registry);
         Gauge active = Gauge.builder().name("netra_tcp_connections_active")
                 .help("Intercepted connections open now").labelNames("direction").register(registry);
-        Counter bytes = Counter.builder().withoutExemplars().name("netra_tcp_bytes_total")
+        Counter bytes = Counter.builder().name("netra_tcp_bytes_total")
                 .help("Bytes forwarded, by flow: to_upstream (client to destination) or to_client")
                 .labelNames("direction", "flow").register(registry);
-        Counter failures = Counter.builder().withoutExemplars().name("netra_tcp_connect_failures_total")
+        Counter failures = Counter.builder().name("netra_tcp_connect_failures_total")
                 .help("Connects to the original destination that failed, by reason")
                 .labelNames("direction", "reason").register(registry);
-        Counter rejected = Counter.builder().withoutExemplars().name("netra_tcp_connections_rejected_total")
+        Counter rejected = Counter.builder().name("netra_tcp_connections_rejected_total")
                 .help("Accepted connections closed without proxying, by reason")
                 .labelNames("reason").register(registry);
-        Counter limit = Counter.builder().withoutExemplars().name("netra_tcp_connection_limit_hits_total")
+        Counter limit = Counter.builder().name("netra_tcp_connection_limit_hits_total")
                 .help("Times the listener waited because NETRA_MAX_CONNECTIONS connections were open")
                 .register(registry);
         for (Direction d : Direction.values()) {
@@ -86,13 +85,13 @@ public final class ProxyMetrics {
             rejections.put(r, rejected.labelValues(r.label()));
         }
         limitHits = limit.labelValues();
-        largeBufferLimitHits = Counter.builder().withoutExemplars().name("netra_tcp_large_buffer_limit_hits_total")
+        largeBufferLimitHits = Counter.builder().name("netra_tcp_large_buffer_limit_hits_total")
                 .help("Bulk flows denied a large buffer because all were in use (once per flow)")
                 .register(registry).labelValues();
-        httpFallbacks = Counter.builder().withoutExemplars().name("netra_http_fallbacks_total")
+        httpFallbacks = Counter.builder().name("netra_http_fallbacks_total")
                 .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
                 .labelNames("direction", "reason").register(registry);
-        Counter ex = Counter.builder().withoutExemplars().name("netra_http_exchanges_total")
+        Counter ex = Counter.builder().name("netra_http_exchanges_total")
                 .help("HTTP exchanges seen, by how they ended").labelNames("direction", "end").register(registry);
         for (Direction d : Direction.values()) {
             Map<Exchange.End, CounterDataPoint> byEnd = new EnumMap<>(Exchange.End.class);

@@ -63,9 +63,9 @@ public final class RuntimeMetrics {
     public record SpanCounters(Counter exported, Counter dropped, Counter failed) {
         public static SpanCounters register(PrometheusRegistry registry) {
             return new SpanCounters(
-                    Counter.builder().withoutExemplars().name("netra_spans_exported_total").help("Spans handed to the exporter successfully").register(registry),
-                    Counter.builder().withoutExemplars().name("netra_spans_dropped_total").help("Spans dropped because the export queue was full").register(registry),
-                    Counter.builder().withoutExemplars().name("netra_spans_failed_total").help("Spans whose export failed").register(registry));
+                    Counter.builder().name("netra_spans_exported_total").help("Spans handed to the exporter successfully").register(registry),
+                    Counter.builder().name("netra_spans_dropped_total").help("Spans dropped because the export queue was full").register(registry),
+                    Counter.builder().name("netra_spans_failed_total").help("Spans whose export failed").register(registry));
         }
     }
 }

@@ -50,7 +50,7 @@ public final class Router {
         this.store = new RequestIdStore<>(config.routingMaxEntries(), config.routingContextExpiration());
         long sweep = config.routingContextCleanupInterval().toMillis();
         timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
-        Counter routes = Counter.builder().withoutExemplars().name("netra_routing_requests_total")
+        Counter routes = Counter.builder().name("netra_routing_requests_total")
                 .help("Outbound requests with a route: sent to the target, refused by the allowlist, or answered 502")
                 .labelNames("result").register(registry);
         this.routed = routes.labelValues("routed");
