@@ -73,7 +73,9 @@ final class DirectionBuffers {
     void forwarded(int n, boolean betweenMessages) {
         if (n < current.capacity() || betweenMessages) {
             fullReads = 0;
-            giveBack();
+            if (current != home) { // on the home buffer nothing is borrowed: most reads end here
+                giveBack();
+            }
         } else if (large == null && ++fullReads == FULL_READS_FOR_BULK) {
             large = pool.acquireLarge();
             if (large != null) {
