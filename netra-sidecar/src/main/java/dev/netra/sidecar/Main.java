@@ -53,6 +53,7 @@ public final class Main {
             System.out.print(USAGE);
             return;
         }
+        Warmup warmup = Warmup.start();
         SidecarConfig config;
         try {
             config = SidecarConfig.from(System.getenv(), List.of(args));
@@ -61,11 +62,11 @@ public final class Main {
             System.exit(EXIT_CONFIG);
             return;
         }
-        configureLogging(config);
-        Warmup.start();
-        Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
-
         long started = System.nanoTime();
+        configureLogging(config);
+        warmup.loggingConfigured();
+        // Nothing logs until the listener accepts: tinylog's first line costs 45-80 ms (its
+        // provider, the time-zone database, locale data), which redirected connections would wait for.
         PrometheusRegistry registry = new PrometheusRegistry();
         ProxyMetrics metrics = new ProxyMetrics(registry);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -103,6 +104,8 @@ public final class Main {
             // Intercepted connections first: the admin and profiling servers take ~30 ms to start,
             // and until the listener accepts, the pod's redirected connections are refused.
             listener.start();
+            Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
+            Logger.info("listening for intercepted connections on {}", listener.localAddress());
             admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
             admin.start();
             if (config.pprofPort() != 0) {
@@ -141,7 +144,9 @@ public final class Main {
         List<ExchangeListener> all = new ArrayList<>();
         all.add(metrics.exchangeCounter());
         all.addAll(more);
-        all.add(e -> Logger.debug("{}", e));
+        if (config.logLevel().debug()) {
+            all.add(e -> Logger.debug("{}", e));
+        }
         ExchangeListener[] listeners = all.toArray(ExchangeListener[]::new);
         return new HttpSettings(config.httpMaxHeaderBytes(), config.detectTimeout(), timer, edits,
                 e -> {

@@ -16,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Pays the first-use costs of the connection path (linking the FFM downcalls, loading the HTTP
@@ -30,15 +31,28 @@ final class Warmup {
             + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
 
+    /** Counted down once tinylog is configured: logging earlier would fix its default configuration. */
+    private final CountDownLatch loggingConfigured = new CountDownLatch(1);
+
     private Warmup() {
     }
 
-    /** Starts the warm-up on a daemon thread; nothing it does is visible outside the process. */
-    static void start() {
-        Thread.ofPlatform().name("netra-warmup").daemon().start(Warmup::run);
+    /**
+     * Starts the warm-up on a daemon thread, first thing in {@code main}: linking getsockopt is
+     * what the first connection waits for. Nothing it does is visible outside the process.
+     */
+    static Warmup start() {
+        Warmup w = new Warmup();
+        Thread.ofPlatform().name("netra-warmup").daemon().start(w::run);
+        return w;
     }
 
-    private static void run() {
+    /** Lets the warm-up log its outcome. */
+    void loggingConfigured() {
+        loggingConfigured.countDown();
+    }
+
+    private void run() {
         long t0 = System.nanoTime();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET6)) {
             SocketOptions.getInt(ch, SocketOptions.SOL_SOCKET, SO_TYPE);
@@ -54,10 +68,19 @@ final class Warmup {
             requests.forward(ByteBuffer.allocateDirect(REQUEST.length).put(REQUEST).flip());
             responses.forward(ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE).flip());
             session.close(Exchange.End.CLIENT_GONE);
-            Logger.debug("warm-up done in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            log("warm-up done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         } catch (Exception | LinkageError e) {
             // only time is lost: the first connection pays instead
-            Logger.debug("warm-up skipped: {}", e.toString());
+            log("warm-up skipped: " + e);
+        }
+    }
+
+    private void log(String outcome) {
+        try {
+            loggingConfigured.await();
+            Logger.debug(outcome);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -78,7 +78,7 @@ final class Connection implements Runnable {
             m = ctx.metrics().of(direction);
             m.opened().inc();
             m.active().inc();
-            if (Logger.isDebugEnabled()) { // the addresses would be formatted for every connection otherwise
+            if (ctx.config().logLevel().debug()) { // the addresses would be formatted for every connection otherwise
                 Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
             }
 

@@ -71,7 +71,6 @@ public final class Listener implements ProxyContext, AutoCloseable {
         server = ch;
         accepting = true;
         Thread.ofPlatform().name("netra-accept").daemon(false).start(this::acceptLoop);
-        Logger.info("listening for intercepted connections on {}", ch.getLocalAddress());
     }
 
     private void acceptLoop() {
