@@ -15,8 +15,19 @@ public final class HeaderEditor {
     private final String[] displayNames = new String[MAX_EDITS];
     private final String[] values = new String[MAX_EDITS];
     private final boolean[] written = new boolean[MAX_EDITS];
+    private final HeadArrays arrays;
     private int count;
-    private byte[] out = new byte[0];
+    private byte[] out;
+
+    HeaderEditor(HeadArrays arrays) {
+        this.arrays = arrays;
+    }
+
+    /** Gives the output array back; nothing written from it may still be waiting. */
+    void release() {
+        arrays.release(out);
+        out = null;
+    }
 
     void reset() {
         for (int i = 0; i < count; i++) {
@@ -55,8 +66,9 @@ public final class HeaderEditor {
         for (int i = 0; i < count; i++) {
             need += displayNames[i].length() + values[i].length() + 4;
         }
-        if (out.length < need) {
-            out = new byte[Math.max(need, 1024)];
+        if (out == null || out.length < need) {
+            arrays.release(out);
+            out = arrays.acquire(need);
         }
         byte[] src = head.bytes();
         boolean[] done = written;

@@ -26,8 +26,6 @@ public final class HttpSession {
     final InetSocketAddress destination;
     final HttpSettings settings;
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
-    /** Arrays for the heads exchanges keep, reused so a message allocates the same whatever its size. */
-    private final ArrayDeque<byte[]> spareHeads = new ArrayDeque<>();
     private Exchange responding;
     private Protocol protocol;
     private volatile Verdict verdict = Verdict.NONE;
@@ -193,15 +191,12 @@ public final class HttpSession {
         giveBack(e.responseHeadArray());
     }
 
-    /** An array of at least {@code length} bytes for a head copy. */
-    synchronized byte[] headArray(int length) {
-        byte[] b = spareHeads.pollFirst();
-        return b != null && b.length >= length ? b : new byte[Math.max(length, 1024)];
+    /** An array of at least {@code length} bytes for the head copy an exchange keeps until it ends. */
+    byte[] headArray(int length) {
+        return settings.heads().acquire(length);
     }
 
-    private synchronized void giveBack(byte[] b) {
-        if (b != null && spareHeads.size() < 4) {
-            spareHeads.addFirst(b);
-        }
+    private void giveBack(byte[] b) {
+        settings.heads().release(b);
     }
 }

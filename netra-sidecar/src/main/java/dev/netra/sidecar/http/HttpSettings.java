@@ -14,9 +14,17 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param edits          header edits applied to every request
  * @param listener       receives every finished exchange
  * @param fallbacks      counts each switch to opaque forwarding, by direction and reason
+ * @param heads          the head arrays every connection borrows from
  */
 public record HttpSettings(int maxHeaderBytes, Duration detectTimeout, ScheduledExecutorService timer,
-                           HeaderEdits edits, ExchangeListener listener, FallbackCounter fallbacks) {
+                           HeaderEdits edits, ExchangeListener listener, FallbackCounter fallbacks,
+                           HeadArrays heads) {
+
+    /** Settings with head arrays of their own. */
+    public HttpSettings(int maxHeaderBytes, Duration detectTimeout, ScheduledExecutorService timer,
+                        HeaderEdits edits, ExchangeListener listener, FallbackCounter fallbacks) {
+        this(maxHeaderBytes, detectTimeout, timer, edits, listener, fallbacks, new HeadArrays());
+    }
 
     /** Counts fallbacks; reasons come from a fixed set of parser messages. */
     @FunctionalInterface

@@ -29,7 +29,7 @@ abstract class MessageFramer implements Forwarder {
     MessageFramer(HttpSession session, WritableByteChannel out) {
         this.session = session;
         this.out = out;
-        this.reader = new HeadReader(session.settings.maxHeaderBytes());
+        this.reader = new HeadReader(session.settings.maxHeaderBytes(), session.settings.heads());
     }
 
     /** Which side this framer reads: INBOUND for requests (client side), OUTBOUND for responses. */
@@ -146,6 +146,22 @@ abstract class MessageFramer implements Forwarder {
             headAndRest[0] = null;
             headAndRest[1] = null;
         }
+    }
+
+    /**
+     * Ends the handling of one read: the pending head goes out, and a direction left between
+     * messages (or gone opaque) gives its head arrays back, so an idle connection holds none.
+     */
+    final void endOfRead() throws IOException {
+        flushPending();
+        if (state == State.IDLE || state == State.RAW) {
+            reader.release();
+            releaseArrays();
+        }
+    }
+
+    /** Gives back arrays a subclass borrows per message; everything written from them is out. */
+    void releaseArrays() {
     }
 
     /** Writes the pending head; called when a read has been handled and before anything else may write. */

@@ -19,7 +19,7 @@ final class RequestFramer extends MessageFramer {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     /** Held only against the detection timer, which may flush held bytes from its own thread. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final HeaderEditor editor = new HeaderEditor();
+    private final HeaderEditor editor;
     private Exchange current;
     private boolean tunnelCandidate;
     private boolean sentWhileAwaiting;
@@ -27,6 +27,7 @@ final class RequestFramer extends MessageFramer {
 
     RequestFramer(HttpSession session, WritableByteChannel out) {
         super(session, out);
+        editor = new HeaderEditor(session.settings.heads());
         state = session.protocol() == Protocol.DETECT ? State.DETECT : State.IDLE;
     }
 
@@ -50,7 +51,7 @@ final class RequestFramer extends MessageFramer {
                     default -> step(in);
                 }
             }
-            flushPending();
+            endOfRead();
         } finally {
             lock.unlock();
         }
@@ -66,6 +67,11 @@ final class RequestFramer extends MessageFramer {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    void releaseArrays() {
+        editor.release();
     }
 
     private void detect(ByteBuffer in) throws IOException {
@@ -100,6 +106,7 @@ final class RequestFramer extends MessageFramer {
                 session.decide(Protocol.OPAQUE);
                 flushHeld();
                 state = State.RAW;
+                reader.release(); // a server that speaks first may keep the client quiet for good
             }
         } catch (IOException e) {
             // the copy loop meets the same broken channel on its next write and ends the connection

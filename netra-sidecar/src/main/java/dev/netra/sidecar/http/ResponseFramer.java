@@ -39,7 +39,7 @@ final class ResponseFramer extends MessageFramer {
             }
             step(in);
         }
-        flushPending();
+        endOfRead();
     }
 
     @Override

@@ -55,9 +55,10 @@ public final class Listener implements ProxyContext, AutoCloseable {
         this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
     }
 
-    /** Lets go of pooled copy buffers (an idle sidecar giving memory back). */
+    /** Lets go of pooled copy buffers and head arrays (an idle sidecar giving memory back). */
     public void releaseIdleBuffers() {
         buffers.drain();
+        http.heads().drain();
     }
 
     /** Binds NETRA_PORT and starts accepting on a platform thread. */

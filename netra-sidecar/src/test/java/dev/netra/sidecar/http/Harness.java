@@ -36,8 +36,12 @@ final class Harness {
     }
 
     Harness(Direction direction, HeaderEdits edits, boolean detect, int maxHeaderBytes) {
+        this(direction, edits, detect, maxHeaderBytes, new HeadArrays());
+    }
+
+    Harness(Direction direction, HeaderEdits edits, boolean detect, int maxHeaderBytes, HeadArrays heads) {
         HttpSettings settings = new HttpSettings(maxHeaderBytes, Duration.ofSeconds(5), TIMER, edits,
-                exchanges::add, (d, reason) -> fallbacks.add(reason));
+                exchanges::add, (d, reason) -> fallbacks.add(reason), heads);
         session = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
                 new InetSocketAddress("10.0.0.2", 80), settings, detect);
         upstreamChannel = channel(toUpstream);
@@ -48,7 +52,12 @@ final class Harness {
 
     /** No edits: the framers must then be the identity on the bytes. */
     static Harness transparent() {
-        return new Harness(Direction.INBOUND, (h, e, ed) -> { }, true);
+        return transparentWith(new HeadArrays());
+    }
+
+    /** {@link #transparent()}, borrowing head arrays from {@code heads}. */
+    static Harness transparentWith(HeadArrays heads) {
+        return new Harness(Direction.INBOUND, (h, e, ed) -> { }, true, 64 * 1024, heads);
     }
 
     void client(byte[] bytes, int... splits) throws IOException {
