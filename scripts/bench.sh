@@ -13,7 +13,8 @@ Measures, in one run and side by side: direct, netra one hop (outbound sidecar),
 (two hops), netra one hop with tracing off, nginx as an L7 proxy with upstream keep-alive, and
 the sidecar command in NETRA_BENCH_PEER_CMD if set (run as uid 1337 behind netra-init's
 rules, listening on 14956). Throughput at 1/32/256 connections, latency at fixed rates
-(coordinated-omission corrected), RSS, CPU per 10k requests, start-up time, bulk TCP.
+(coordinated-omission corrected), RSS (idle, at 256 connections, a while after load, with
+1000 idle keep-alive connections open), CPU per 10k requests, start-up time, bulk TCP.
 --quick: one short round (under 2 minutes). Writes target/bench/results.json.
 NETRA_BENCH_WARMUP_SECONDS: unrecorded load before each case's runs (default 5, 0.5 with
 --quick); the sidecar's JIT compiles for ~25 s under load, so 30 shows steady state (the full

@@ -28,6 +28,8 @@ public final class Bench {
     private static final InetSocketAddress SERVER = new InetSocketAddress("10.88.0.2", 8080);
     private static final InetSocketAddress PROXY = new InetSocketAddress("127.0.0.1", 18080);
     private static final InetSocketAddress BULK = new InetSocketAddress("10.88.0.2", 9000);
+    /** Keep-alive connections held open, idle, for the RSS row an app's connection pools show. */
+    private static final int IDLE_CONNECTIONS = 1000;
 
     /** A way to reach the server: directly, through netra (one or two hops), nginx, or a peer's sidecar. */
     record Case(String name, InetSocketAddress target, int hops, boolean clientSidecar, boolean serverSidecar,
@@ -156,11 +158,16 @@ public final class Bench {
                 if (!c.name().equals("nginx")) {
                     record(m, "bulk_mb_s", LoadGen.bulk(BULK, bulkBytes));
                 }
-                record(m, "errors", errors);
                 if (last && (c.netra() || c.peerCommand() != null)) {
                     Thread.sleep(settle.toMillis());
                     record(m, "rss_after_mb", rssMb());
+                    try (LoadGen.IdleConnections idle = gen.idle(IDLE_CONNECTIONS)) {
+                        Thread.sleep(2000);
+                        record(m, "rss_idle_conns_mb", rssMb());
+                        errors += idle.failed();
+                    }
                 }
+                record(m, "errors", errors);
                 stopSidecars();
                 uninstall();
             }
@@ -394,6 +401,7 @@ public final class Bench {
                 {"p999_us_5000", "p99.9 us @5k/s"}, {"p50_us_half", "p50 us @50% direct max"},
                 {"p99_us_half", "p99 us @50% direct max"}, {"bulk_mb_s", "bulk TCP MB/s"},
                 {"rss_idle_mb", "RSS idle MB"}, {"rss_load_mb", "RSS at 256 conns MB"}, {"rss_after_mb", "RSS after load MB"},
+                {"rss_idle_conns_mb", "RSS, 1000 idle conns MB"},
                 {"cpu_s_per_10k", "CPU s per 10k req"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"},
                 {"vt_pinned_start", "VT pinned, start + warm-up"}, {"vt_pinned_steady", "VT pinned, after warm-up"}};
         for (Case c : cases) {

@@ -176,6 +176,50 @@ final class LoadGen {
         return Integer.parseInt(head.substring(at + 15, eol).trim());
     }
 
+    /** Keep-alive connections that each made one request and now wait, as an app's idle pool does. */
+    static final class IdleConnections implements AutoCloseable {
+        private final List<Socket> sockets = new ArrayList<>();
+        private int failed;
+
+        /** Connections that could not be opened or answered. */
+        int failed() {
+            return failed;
+        }
+
+        @Override
+        public void close() {
+            for (Socket s : sockets) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing: nothing to do
+                }
+            }
+        }
+    }
+
+    /** Opens {@code connections} keep-alive connections, one request each, and leaves them open. */
+    IdleConnections idle(int connections) {
+        IdleConnections idle = new IdleConnections();
+        byte[] buf = new byte[16 * 1024];
+        for (int i = 0; i < connections; i++) {
+            Socket s = new Socket();
+            idle.sockets.add(s);
+            try {
+                s.setTcpNoDelay(true);
+                s.connect(target, 5000);
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(request);
+                if (!readResponse(s.getInputStream(), buf)) {
+                    idle.failed++;
+                }
+            } catch (IOException e) {
+                idle.failed++;
+            }
+        }
+        return idle;
+    }
+
     /** Sends {@code bytes} over one connection to a counting sink; MB/s until it acknowledged them all. */
     static double bulk(InetSocketAddress sink, long bytes) throws IOException {
         byte[] chunk = new byte[256 * 1024];
