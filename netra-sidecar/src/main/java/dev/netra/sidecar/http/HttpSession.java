@@ -178,10 +178,14 @@ public final class HttpSession {
     }
 
     private void finish(Exchange e, Exchange.End how) {
-        if (e.end() != null) {
-            return;
+        // complete() and an aborting close() may both reach one exchange: it ends once, or its
+        // head arrays would go back to the shared pool twice and two connections would share one
+        synchronized (this) {
+            if (e.end() != null) {
+                return;
+            }
+            e.end(how);
         }
-        e.end(how);
         try {
             settings.listener().onExchange(e);
         } catch (RuntimeException bug) {

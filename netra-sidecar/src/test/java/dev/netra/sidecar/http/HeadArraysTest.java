@@ -76,6 +76,21 @@ class HeadArraysTest {
     }
 
     @Test
+    void anExchangeEndsOnceSoItsArraysGoBackOnce() throws Exception {
+        HeadArrays arrays = new HeadArrays();
+        Harness h = Harness.transparentWith(arrays);
+        h.client("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        h.server("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        long spares = arrays.spareBytes();
+        // an aborting close() racing the response's end reaches the same exchange a second time
+        h.session.complete(h.exchanges.get(0));
+        h.session.close(Exchange.End.ABORTED);
+        assertEquals(spares, arrays.spareBytes(), "a second end must not give the same arrays back again");
+        assertEquals(0, arrays.borrowed());
+        assertEquals(1, h.exchanges.size(), "and listeners hear of it once");
+    }
+
+    @Test
     void aHeadSplitAcrossReadsKeepsItsArrayUntilItIsComplete() throws Exception {
         HeadArrays arrays = new HeadArrays();
         Harness h = Harness.transparentWith(arrays);
