@@ -45,7 +45,8 @@ class SocketOptionsTest {
     void kernelErrorsCarryErrnoText() throws IOException {
         try (SocketChannel channel = SocketChannel.open()) {
             IOException e = assertThrows(IOException.class, () -> SocketOptions.setInt(channel, 9999, 1, 1));
-            assertTrue(e.getMessage().contains("errno"), e.getMessage());
+            // an unknown level on a TCP socket: ENOPROTOOPT, read from the captured errno
+            assertTrue(e.getMessage().endsWith("(errno 92)"), e.getMessage());
         }
     }
 
