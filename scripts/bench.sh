@@ -12,7 +12,8 @@ usage: netra bench [--quick]
 Measures, in one run and side by side: direct, netra one hop (outbound sidecar), netra mesh
 (two hops), netra one hop with tracing off, nginx as an L7 proxy with upstream keep-alive, and
 the sidecar command in NETRA_BENCH_PEER_CMD if set (run as uid 1337 behind netra-init's
-rules, listening on 14956). Throughput at 1/32/256 connections, latency at fixed rates
+rules, listening on 14956). Throughput at 1/32/256 connections (and with a new connection per
+request, and with 16 KB responses), latency at fixed rates
 (coordinated-omission corrected), RSS (idle, at 256 connections, a while after load, with
 1000 idle keep-alive connections open), CPU per 10k requests, start-up time, bulk TCP.
 --quick: one short round (under 2 minutes). Writes target/bench/results.json.
@@ -70,7 +71,11 @@ events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
-  server { listen 10.88.0.2:8080; location / { return 200 "hello from the server\n"; } }
+  server {
+    listen 10.88.0.2:8080;
+    location / { return 200 "hello from the server\n"; }
+    location = /16k { default_type application/octet-stream; alias $WORK/16k; }
+  }
 }
 CONF
 cat >"$WORK/nginx-proxy.conf" <<CONF
@@ -88,6 +93,8 @@ http {
   }
 }
 CONF
+head -c 16384 /dev/zero | tr '\0' x >"$WORK/16k"
+chmod 644 "$WORK/16k"
 ip netns exec nb-s nginx -c "$WORK/nginx-server.conf"
 ip netns exec nb-c nginx -c "$WORK/nginx-proxy.conf"
 # an OTLP sink that answers every export, and a byte counter for bulk TCP

@@ -134,9 +134,15 @@ public final class Bench {
                 RssSampler sampler = new RssSampler();
                 LoadGen.Result r256 = gen.closedLoop(256, run);
                 double rssLoad = sampler.stop();
+                // half-length runs: connection set-up (accept, original destination, upstream
+                // connect) and responses larger than the buffer a direction waits on
+                LoadGen.Result churn = new LoadGen(c.target(), "server:8080", "/", 0, true).closedLoop(8, run.dividedBy(2));
+                LoadGen.Result r16k = new LoadGen(c.target(), "server:8080", "/16k", 0, false).closedLoop(32, run.dividedBy(2));
                 record(m, "rps_1", r1.rps());
                 record(m, "rps_32", r32.rps());
                 record(m, "rps_256", r256.rps());
+                record(m, "rps_churn", churn.rps());
+                record(m, "rps_32_16k", r16k.rps());
                 if (c.name().equals("direct")) {
                     directMax = Math.max(directMax, r32.rps());
                 }
@@ -145,7 +151,7 @@ public final class Bench {
                     record(m, "cpu_s_per_10k", (cpuAfter32 - cpuBefore) / 100.0 / (r1.requests() + r32.requests()) * 10_000);
                 }
                 double half = directMax > 0 ? directMax / 2 : 5000;
-                long errors = r1.errors() + r32.errors() + r256.errors();
+                long errors = r1.errors() + r32.errors() + r256.errors() + churn.errors() + r16k.errors();
                 for (double[] rate : new double[][] {{1000, 8}, {5000, 32}, {half, 32}}) {
                     LoadGen.Result r = gen.openLoop((int) rate[1], rate[0], run);
                     String k = rate[0] == half ? "half" : String.valueOf((int) rate[0]);
@@ -396,6 +402,7 @@ public final class Bench {
                 quick ? "quick" : "full", rounds, rounds > 1 ? "s" : "", warmup.toMillis() / 1000.0, run.toMillis() / 1000.0));
         String[][] rows = {
                 {"rps_1", "req/s, 1 connection"}, {"rps_32", "req/s, 32 connections"}, {"rps_256", "req/s, 256 connections"},
+                {"rps_churn", "req/s, new conn per request"}, {"rps_32_16k", "req/s, 32 conns, 16 KB body"},
                 {"p50_us_1000", "p50 us @1k/s"}, {"p99_us_1000", "p99 us @1k/s"},
                 {"p50_us_5000", "p50 us @5k/s"}, {"p90_us_5000", "p90 us @5k/s"}, {"p99_us_5000", "p99 us @5k/s"},
                 {"p999_us_5000", "p99.9 us @5k/s"}, {"p50_us_half", "p50 us @50% direct max"},

@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The load generator: keep-alive HTTP/1.1 GETs over plain sockets, closed loop (as fast as
+ * The load generator: HTTP/1.1 requests over plain sockets, keep-alive or a new connection per
+ * request (churn), GETs or POSTs with a body of a chosen size, closed loop (as fast as
  * answers come) or open loop at a fixed rate with coordinated-omission correction (latency is
  * measured from when a request was due, as wrk2 does), recorded in HdrHistogram; and raw TCP
  * bulk transfer.
@@ -33,29 +34,63 @@ final class LoadGen {
 
     private final InetSocketAddress target;
     private final byte[] request;
+    private final boolean churn;
 
     LoadGen(InetSocketAddress target, String host) {
-        this.target = target;
-        this.request = ("GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: netra-bench\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        this(target, host, "/", 0, false);
     }
 
     /**
+     * @param path      the request target (the bench's server answers {@code /} with 22 bytes)
+     * @param bodyBytes a POST with a body of this many bytes when positive, else a GET
+     * @param churn     a new connection per request ({@code Connection: close}: the server closes
+     *                  first, so the client's ports do not pile up in TIME_WAIT)
+     */
+    LoadGen(InetSocketAddress target, String host, String path, int bodyBytes, boolean churn) {
+        this.target = target;
+        this.churn = churn;
+        String head = (bodyBytes > 0 ? "POST " : "GET ") + path + " HTTP/1.1\r\nHost: " + host
+                + "\r\nUser-Agent: netra-bench\r\n"
+                + (bodyBytes > 0 ? "Content-Length: " + bodyBytes + "\r\n" : "")
+                + (churn ? "Connection: close\r\n" : "") + "\r\n";
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        this.request = java.util.Arrays.copyOf(h, h.length + Math.max(bodyBytes, 0));
+        java.util.Arrays.fill(this.request, h.length, this.request.length, (byte) 'x');
+    }
+
+    static final String USAGE = "usage: LoadGen HOST:PORT CONNECTIONS SECONDS [RATE] [--churn] [--body BYTES] [--path PATH]"
+            + " | LoadGen HOST:PORT bulk MEGABYTES";
+
+    /**
      * Ad-hoc load for profiling a sidecar by hand:
-     * {@code LoadGen HOST:PORT CONNECTIONS SECONDS [RATE]} (no rate = closed loop), or
-     * {@code LoadGen HOST:PORT bulk MEGABYTES} to a byte-counting sink.
+     * {@code LoadGen HOST:PORT CONNECTIONS SECONDS [RATE] [--churn] [--body BYTES] [--path PATH]}
+     * (no rate = closed loop), or {@code LoadGen HOST:PORT bulk MEGABYTES} to a byte-counting sink.
      */
     public static void main(String[] args) throws Exception {
-        if (args.length < 3) {
-            System.err.println("usage: LoadGen HOST:PORT CONNECTIONS SECONDS [RATE] | LoadGen HOST:PORT bulk MEGABYTES");
+        List<String> positional = new ArrayList<>();
+        boolean churn = false;
+        int body = 0;
+        String path = "/";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--churn" -> churn = true;
+                case "--body" -> body = i + 1 < args.length ? Integer.parseInt(args[++i]) : -1;
+                case "--path" -> path = i + 1 < args.length ? args[++i] : "";
+                default -> positional.add(args[i]);
+            }
+        }
+        if (positional.size() < 3 || body < 0 || !path.startsWith("/")) {
+            System.err.println(USAGE);
             System.exit(64);
         }
+        args = positional.toArray(String[]::new);
         int colon = args[0].lastIndexOf(':');
         InetSocketAddress target = new InetSocketAddress(args[0].substring(0, colon), Integer.parseInt(args[0].substring(colon + 1)));
         if (args[1].equals("bulk")) {
             System.out.printf("bulk %.0f MB/s%n", bulk(target, Long.parseLong(args[2]) << 20));
             return;
         }
-        LoadGen gen = new LoadGen(target, "server:8080");
+        LoadGen gen = new LoadGen(target, "server:8080", path, body, churn);
         int connections = Integer.parseInt(args[1]);
         Duration d = Duration.ofSeconds(Long.parseLong(args[2]));
         Result r = args.length > 3 ? gen.openLoop(connections, Double.parseDouble(args[3]), d) : gen.closedLoop(connections, d);
@@ -98,42 +133,66 @@ final class LoadGen {
         long interval = rate > 0 ? (long) (1e9 / rate) : 0;
         long due = System.nanoTime();
         byte[] buf = new byte[16 * 1024];
-        while (System.nanoTime() < end) {
-            try (Socket s = new Socket()) {
-                s.setTcpNoDelay(true);
-                s.connect(target, 5000);
-                s.setSoTimeout(10_000);
-                OutputStream out = s.getOutputStream();
-                InputStream in = s.getInputStream();
-                while (true) {
-                    long now = System.nanoTime();
-                    if (now >= end) {
-                        return;
-                    }
-                    if (interval > 0) {
-                        if (due > now) {
-                            long wait = due - now;
-                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                        }
-                    } else {
-                        due = now;
-                    }
-                    out.write(request);
-                    if (!readResponse(in, buf)) {
-                        errors.incrementAndGet();
-                        break;
-                    }
-                    h.recordValue(Math.max(0, System.nanoTime() - due));
-                    requests.incrementAndGet();
-                    due += interval;
+        try {
+            while (System.nanoTime() < end) {
+                // with churn a request counts from before its connection is opened
+                long sent = churn ? await(due, interval, end) : 0;
+                if (sent < 0) {
+                    return;
                 }
-            } catch (IOException e) {
-                errors.incrementAndGet();
-                sleepQuietly();
-            } catch (InterruptedException e) {
-                return;
+                try (Socket s = new Socket()) {
+                    s.setTcpNoDelay(true);
+                    s.connect(target, 5000);
+                    s.setSoTimeout(10_000);
+                    OutputStream out = s.getOutputStream();
+                    InputStream in = s.getInputStream();
+                    while (true) {
+                        if (!churn && (sent = await(due, interval, end)) < 0) {
+                            return;
+                        }
+                        out.write(request);
+                        if (!readResponse(in, buf)) {
+                            errors.incrementAndGet();
+                            break;
+                        }
+                        h.recordValue(Math.max(0, System.nanoTime() - sent));
+                        requests.incrementAndGet();
+                        due = sent + interval;
+                        if (churn) {
+                            // the server closes first: wait for it, so this side keeps no TIME_WAIT
+                            while (in.read(buf) >= 0) {
+                                // nothing follows a Connection: close response
+                            }
+                            break;
+                        }
+                    }
+                } catch (IOException e) {
+                    errors.incrementAndGet();
+                    sleepQuietly();
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Open loop: sleeps until {@code due} and returns it (latency counts from when the request
+     * was due); closed loop: returns now. -1 once the run is over.
+     */
+    private static long await(long due, long interval, long end) throws InterruptedException {
+        long now = System.nanoTime();
+        if (now >= end) {
+            return -1;
+        }
+        if (interval == 0) {
+            return now;
+        }
+        if (due > now) {
+            long wait = due - now;
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        return due;
     }
 
     /** Reads one response (head and Content-Length body); false on a broken connection or a non-200. */
