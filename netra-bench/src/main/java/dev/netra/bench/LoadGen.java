@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -54,8 +55,8 @@ final class LoadGen {
                 + (bodyBytes > 0 ? "Content-Length: " + bodyBytes + "\r\n" : "")
                 + (churn ? "Connection: close\r\n" : "") + "\r\n";
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-        this.request = java.util.Arrays.copyOf(h, h.length + Math.max(bodyBytes, 0));
-        java.util.Arrays.fill(this.request, h.length, this.request.length, (byte) 'x');
+        this.request = Arrays.copyOf(h, h.length + Math.max(bodyBytes, 0));
+        Arrays.fill(this.request, h.length, this.request.length, (byte) 'x');
     }
 
     static final String USAGE = "usage: LoadGen HOST:PORT CONNECTIONS SECONDS [RATE] [--churn] [--body BYTES] [--path PATH]"
@@ -74,7 +75,7 @@ final class LoadGen {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--churn" -> churn = true;
-                case "--body" -> body = i + 1 < args.length ? Integer.parseInt(args[++i]) : -1;
+                case "--body" -> body = i + 1 < args.length && args[i + 1].matches("\\d{1,9}") ? Integer.parseInt(args[++i]) : -1;
                 case "--path" -> path = i + 1 < args.length ? args[++i] : "";
                 default -> positional.add(args[i]);
             }

@@ -1,5 +1,8 @@
 package dev.netra.sidecar.http;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Byte arrays for message heads, shared by every connection of the sidecar. A direction borrows
  * one when a head starts and gives it back at the end of a read that leaves it between messages;
@@ -15,7 +18,7 @@ public final class HeadArrays {
     private static final int SPARE_BYTES_PER_SIZE = 1 << 20;
 
     private final Spares[] spares = new Spares[SIZES];
-    private final java.util.concurrent.atomic.AtomicInteger borrowed = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger borrowed = new AtomicInteger();
 
     public HeadArrays() {
         for (int i = 0; i < SIZES; i++) {
@@ -104,7 +107,7 @@ public final class HeadArrays {
         }
 
         synchronized void clear() {
-            java.util.Arrays.fill(items, 0, count, null);
+            Arrays.fill(items, 0, count, null);
             count = 0;
         }
     }
