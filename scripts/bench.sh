@@ -19,7 +19,7 @@ request, and with 16 KB responses), latency at fixed rates
 --quick: one short round (under 2 minutes). Writes target/bench/results.json.
 NETRA_BENCH_WARMUP_SECONDS: unrecorded load before each case's runs (default 5, 0.5 with
 --quick); the sidecar's JIT compiles for ~25 s under load, so 30 shows steady state (the full
-run then takes ~18 minutes).
+run then takes ~19 minutes).
 USAGE
   exit 0
 fi

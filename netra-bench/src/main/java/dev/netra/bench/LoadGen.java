@@ -258,11 +258,19 @@ final class LoadGen {
         }
     }
 
-    /** Opens {@code connections} keep-alive connections, one request each, and leaves them open. */
+    /**
+     * Opens {@code connections} keep-alive connections, one request each, and leaves them open;
+     * gives up after a minute (the ones not opened count as failed).
+     */
     IdleConnections idle(int connections) {
         IdleConnections idle = new IdleConnections();
         byte[] buf = new byte[16 * 1024];
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         for (int i = 0; i < connections; i++) {
+            if (System.nanoTime() > deadline) {
+                idle.failed += connections - i;
+                break;
+            }
             Socket s = new Socket();
             idle.sockets.add(s);
             try {

@@ -67,6 +67,16 @@ class LoadGenTest {
         assertEquals(Set.of(), badRequests);
     }
 
+    @Test
+    void idleConnectionsStayOpenAfterTheirRequestUntilClosed() throws Exception {
+        LoadGen gen = new LoadGen(address(), "server:8080");
+        try (LoadGen.IdleConnections idle = gen.idle(5)) {
+            assertEquals(0, idle.failed());
+            assertEquals(5, connections.get());
+        }
+        assertEquals(Set.of(), badRequests);
+    }
+
     private InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
     }
