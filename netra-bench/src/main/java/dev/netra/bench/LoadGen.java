@@ -141,10 +141,7 @@ final class LoadGen {
                 if (sent < 0) {
                     return;
                 }
-                try (Socket s = new Socket()) {
-                    s.setTcpNoDelay(true);
-                    s.connect(target, 5000);
-                    s.setSoTimeout(10_000);
+                try (Socket s = open()) {
                     OutputStream out = s.getOutputStream();
                     InputStream in = s.getInputStream();
                     while (true) {
@@ -271,12 +268,9 @@ final class LoadGen {
                 idle.failed += connections - i;
                 break;
             }
-            Socket s = new Socket();
-            idle.sockets.add(s);
             try {
-                s.setTcpNoDelay(true);
-                s.connect(target, 5000);
-                s.setSoTimeout(10_000);
+                Socket s = open();
+                idle.sockets.add(s);
                 s.getOutputStream().write(request);
                 if (!readResponse(s.getInputStream(), buf)) {
                     idle.failed++;
@@ -286,6 +280,20 @@ final class LoadGen {
             }
         }
         return idle;
+    }
+
+    /** A connection to the target as every mode opens one: no Nagle, bounded connect and reads. */
+    private Socket open() throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(target, 5000);
+            s.setSoTimeout(10_000);
+            return s;
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** Sends {@code bytes} over one connection to a counting sink; MB/s until it acknowledged them all. */
