@@ -50,21 +50,58 @@ for image in sidecar init testapp; do
   log "docker build netra-$image:$TAG"
   docker build -q -f "$NETRA_ROOT/docker/$image.Dockerfile" -t "netra-$image:$TAG" "$CONTEXT" >/dev/null
 done
-# The sidecar's AOT cache, made by a training run of the image itself (start-up, the warm-up's
-# HTTP exchange, tracing set-up, SIGTERM): the JVM that writes it must be the one that maps it.
-log "recording the sidecar's AOT cache (training run)"
-docker rm -f netra-aot-training >/dev/null 2>&1 || true
-docker run -d --name netra-aot-training --user 0 -e NETRA_AOT_CACHE=/tmp/netra-sidecar.aot \
+# The sidecar's AOT cache, made by a training run of the image itself in a pod like the ones it
+# will run in: the JVM that writes it must be the one that maps it, and a cache trained only on
+# start-up left the classes of the first connections (virtual-thread scheduler, socket options,
+# the HTTP path, the OTLP export) to load from the jar while the first request waited (README,
+# Performance). The pod: a testapp app, netra-init's rules and the sidecar as uid 1337; a peer
+# serves HTTP, echoes TCP and collects the spans; traffic goes in and out through the sidecar.
+log "recording the sidecar's AOT cache (training run: a pod with traffic in and out)"
+TRAINING_NET=netra-aot-training
+remove_training() {
+  docker rm -f netra-aot-training netra-aot-pod netra-aot-peer >/dev/null 2>&1 || true
+  docker network rm "$TRAINING_NET" >/dev/null 2>&1 || true
+}
+training_failed() {
+  docker logs netra-aot-training 2>&1 | tail -20 >&2
+  remove_training
+  die "$1"
+}
+wait_for_log() { # CONTAINER PATTERN
+  local _
+  for _ in $(seq 1 150); do
+    docker logs "$1" 2>&1 | grep -q "$2" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+remove_training
+docker network create "$TRAINING_NET" >/dev/null
+docker run -d --name netra-aot-peer --network "$TRAINING_NET" --network-alias peer "netra-testapp:$TAG" \
+  serve http:8080 echo:7000 collector:4318:6831 >/dev/null
+docker run -d --name netra-aot-pod --network "$TRAINING_NET" --network-alias pod "netra-testapp:$TAG" \
+  serve http:8080 echo:7000 >/dev/null
+wait_for_log netra-aot-peer serving && wait_for_log netra-aot-pod serving || training_failed "the training pod's apps did not start"
+docker run --rm --network container:netra-aot-pod --cap-add NET_ADMIN "netra-init:$TAG" >/dev/null \
+  || training_failed "netra-init failed in the training pod"
+docker run -d --name netra-aot-training --network container:netra-aot-pod \
+  -e NETRA_AOT_CACHE=/tmp/netra-sidecar.aot -e OTEL_EXPORTER_OTLP_ENDPOINT=http://peer:4318 \
   "netra-sidecar:$TAG" --service-name aot-training >/dev/null
-for _ in $(seq 1 100); do
-  docker logs netra-aot-training 2>&1 | grep -q 'tracing and JVM metrics up' && break
-  sleep 0.2
+wait_for_log netra-aot-training 'tracing and JVM metrics up' || training_failed "the training sidecar did not come up"
+for run in "netra-aot-peer http-load pod 8080 / 200" "netra-aot-pod http-load peer 8080 / 200" \
+           "netra-aot-peer echo-client pod 7000 100000 2" "netra-aot-pod echo-client peer 7000 100000 2"; do
+  read -r container args <<<"$run"
+  # shellcheck disable=SC2086 # args is a word list
+  docker exec "$container" /opt/netra/bin/netra testapp $args >/dev/null || training_failed "training traffic failed: $run"
 done
+# SIGTERM: the sidecar drains, flushes its spans to the peer, and the JVM writes the cache as it exits.
 docker stop -t 60 netra-aot-training >/dev/null
 rm -f "$CONTEXT/netra-sidecar.aot"
 docker cp netra-aot-training:/tmp/netra-sidecar.aot.rec-1 "$CONTEXT/netra-sidecar.aot" 2>/dev/null \
-  || { docker logs netra-aot-training 2>&1 | tail -20 >&2; docker rm -f netra-aot-training >/dev/null; die "the AOT training run wrote no cache"; }
-docker rm -f netra-aot-training >/dev/null
+  || training_failed "the AOT training run wrote no cache"
+grep -q 'aot-training' <(docker exec netra-aot-peer /opt/netra/bin/netra testapp trace-tree localhost 4318 2>&1) \
+  || training_failed "the training run exported no spans (the cache would lack the export path)"
+remove_training
 printf 'FROM netra-sidecar:%s\nCOPY netra-sidecar.aot /opt/netra/lib/netra-sidecar.aot\n' "$TAG" \
   | docker build -q -f - -t "netra-sidecar:$TAG" "$CONTEXT" >/dev/null
 # The JVM drops a cache made with other flags or jars quietly: check that the image maps its own.
