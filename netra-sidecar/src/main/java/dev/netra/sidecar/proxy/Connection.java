@@ -194,7 +194,7 @@ final class Connection implements Runnable {
      */
     private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
                       CounterDataPoint bytes, Exchange.End endedBy) {
-        DirectionBuffers buffers = new DirectionBuffers(ctx.buffers(), ctx.metrics(), home);
+        DirectionBuffers buffers = ctx.directionBuffers(home);
         try {
             int n;
             while ((n = buffers.read(from)) >= 0) {

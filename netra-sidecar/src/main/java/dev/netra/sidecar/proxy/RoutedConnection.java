@@ -78,8 +78,8 @@ final class RoutedConnection {
         session.selector(this::select);
         Forwarder requests = session.requests(toUpstream);
         Thread responder = Thread.ofVirtual().name("netra-conn-" + id + "-rev")
-                .start(() -> respond(new DirectionBuffers(ctx.buffers(), ctx.metrics(), responseBuffer)));
-        DirectionBuffers buffers = new DirectionBuffers(ctx.buffers(), ctx.metrics(), requestBuffer);
+                .start(() -> respond(ctx.directionBuffers(responseBuffer)));
+        DirectionBuffers buffers = ctx.directionBuffers(requestBuffer);
         try {
             if (prefix != null && prefix.length > 0) {
                 requests.forward(ByteBuffer.wrap(prefix));
