@@ -10,8 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,6 +18,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
+
+import sun.nio.ch.SelChImpl;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -60,7 +60,6 @@ public final class SocketOptions {
     private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(PathElement.groupElement("errno"));
     private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle FD_VAL = fdAccessor();
 
     private SocketOptions() {
     }
@@ -79,6 +78,14 @@ public final class SocketOptions {
         static final MethodHandle HANDLE = LINKER.downcallHandle(
                 LINKER.defaultLookup().find("strerror").orElseThrow(),
                 FunctionDescriptor.of(ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(4096, ValueLayout.JAVA_BYTE)), JAVA_INT));
+    }
+
+    /**
+     * Links the getsockopt downcall now (it happens in this class's initialisation): a caller can
+     * pay that on a spare thread before the first connection needs it, without opening a socket.
+     */
+    public static void link() {
+        // initialising the class is the work
     }
 
     /**
@@ -152,12 +159,14 @@ public final class SocketOptions {
     /** The file descriptor behind a JDK socket channel. */
     public static int fd(NetworkChannel channel) {
         try {
-            return (int) FD_VAL.invokeExact(channel);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            if (channel instanceof SelChImpl ch) {
+                return ch.getFDVal();
+            }
+        } catch (IllegalAccessError e) {
+            throw new IllegalStateException("cannot read a channel's file descriptor: start the JVM with "
+                    + "--add-exports java.base/sun.nio.ch=ALL-UNNAMED", e);
         }
+        throw new IllegalArgumentException("not a JDK socket channel: " + channel.getClass().getName());
     }
 
     /** Returns 0 or -errno. */
@@ -204,17 +213,5 @@ public final class SocketOptions {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(
                 () -> new IllegalStateException("libc has no " + name)),
                 descriptor, Linker.Option.captureCallState("errno"));
-    }
-
-    private static MethodHandle fdAccessor() {
-        try {
-            Class<?> selCh = Class.forName("sun.nio.ch.SelChImpl");
-            // typed for invokeExact: a generic invoke would spin an adapter on first use
-            return MethodHandles.lookup().unreflect(selCh.getMethod("getFDVal"))
-                    .asType(MethodType.methodType(int.class, NetworkChannel.class));
-        } catch (ReflectiveOperationException | IllegalAccessError e) {
-            throw new IllegalStateException("cannot read a channel's file descriptor: start the JVM with "
-                    + "--add-exports java.base/sun.nio.ch=ALL-UNNAMED", e);
-        }
     }
 }

@@ -54,8 +54,13 @@ final class Warmup {
 
     private void run() {
         long t0 = System.nanoTime();
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET6)) {
-            SocketOptions.getInt(ch, SocketOptions.SOL_SOCKET, SO_TYPE);
+        try {
+            // The link before the socket: opening the first channel also sets up NIO (a service
+            // lookup over the jar, ~10 ms) that the listener does on the main thread anyway.
+            SocketOptions.link();
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET6)) {
+                SocketOptions.getInt(ch, SocketOptions.SOL_SOCKET, SO_TYPE);
+            }
             // a throwaway session with no listeners (and no detection, so no timer): no metric,
             // span or log line comes from it
             HttpSettings quiet = new HttpSettings(64 * 1024, Duration.ofMillis(300), null,
