@@ -123,6 +123,7 @@ public final class Bench {
                 if (c.netra() || c.peerCommand() != null) {
                     Thread.sleep(1000); // idle: started and answered its first request, nothing else yet
                     record(m, "rss_idle_mb", rssMb());
+                    record(m, "anon_idle_mb", anonMb());
                 }
                 // warm-up, not recorded: the JIT still compiles for ~25 s under load (README,
                 // Performance); the default keeps a full run under 15 minutes
@@ -134,6 +135,7 @@ public final class Bench {
                 RssSampler sampler = new RssSampler();
                 LoadGen.Result r256 = gen.closedLoop(256, run);
                 double rssLoad = sampler.stop();
+                double anonLoad = sampler.maxAnon();
                 // half-length runs: connection set-up (accept, original destination, upstream
                 // connect) and responses larger than the buffer a direction waits on
                 LoadGen.Result churn = new LoadGen(c.target(), "server:8080", "/", 0, true).closedLoop(8, run.dividedBy(2));
@@ -148,6 +150,7 @@ public final class Bench {
                 }
                 if (c.netra() || c.peerCommand() != null) {
                     record(m, "rss_load_mb", rssLoad);
+                    record(m, "anon_load_mb", anonLoad);
                     record(m, "cpu_s_per_10k", (cpuAfter32 - cpuBefore) / 100.0 / (r1.requests() + r32.requests()) * 10_000);
                 }
                 double half = directMax > 0 ? directMax / 2 : 5000;
@@ -167,6 +170,7 @@ public final class Bench {
                 if (last && (c.netra() || c.peerCommand() != null)) {
                     Thread.sleep(settle.toMillis());
                     record(m, "rss_after_mb", rssMb());
+                    record(m, "anon_after_mb", anonMb());
                     try (LoadGen.IdleConnections idle = gen.idle(IDLE_CONNECTIONS)) {
                         Thread.sleep(2000);
                         record(m, "rss_idle_conns_mb", rssMb());
@@ -327,9 +331,22 @@ public final class Bench {
 
     /** Largest resident set of the case's sidecars, MB (per sidecar: a mesh has two). */
     private double rssMb() {
+        return largest("VmRSS:");
+    }
+
+    /**
+     * Largest anonymous resident memory of the case's sidecars, MB: what each further sidecar
+     * adds to a node. The rest of the RSS is file pages (libjvm, the AOT cache's unmodified
+     * pages, the runtime image) that every sidecar started from the same files shares.
+     */
+    private double anonMb() {
+        return largest("RssAnon:");
+    }
+
+    private double largest(String statusKey) {
         double max = 0;
         for (ProcessHandle h : javaProcesses()) {
-            max = Math.max(max, statusKb(h.pid(), "VmRSS:") / 1024.0);
+            max = Math.max(max, statusKb(h.pid(), statusKey) / 1024.0);
         }
         return max;
     }
@@ -362,13 +379,15 @@ public final class Bench {
         return 0;
     }
 
-    /** Samples the RSS every 200 ms on its own thread while a run goes on. */
+    /** Samples the RSS (and its anonymous part) every 200 ms on its own thread while a run goes on. */
     private final class RssSampler {
         private volatile boolean running = true;
         private volatile double max;
+        private volatile double maxAnon;
         private final Thread thread = Thread.ofPlatform().daemon().start(() -> {
             while (running) {
                 max = Math.max(max, rssMb());
+                maxAnon = Math.max(maxAnon, anonMb());
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -380,7 +399,13 @@ public final class Bench {
         double stop() throws InterruptedException {
             running = false;
             thread.join();
+            maxAnon = Math.max(maxAnon, anonMb());
             return Math.max(max, rssMb());
+        }
+
+        /** The largest anonymous part seen; valid after {@link #stop()}. */
+        double maxAnon() {
+            return maxAnon;
         }
     }
 
@@ -409,6 +434,8 @@ public final class Bench {
                 {"p99_us_half", "p99 us @50% direct max"}, {"bulk_mb_s", "bulk TCP MB/s"},
                 {"rss_idle_mb", "RSS idle MB"}, {"rss_load_mb", "RSS at 256 conns MB"}, {"rss_after_mb", "RSS after load MB"},
                 {"rss_idle_conns_mb", "RSS, 1000 idle conns MB"},
+                {"anon_idle_mb", "private (anon) idle MB"}, {"anon_load_mb", "private at 256 conns MB"},
+                {"anon_after_mb", "private after load MB"},
                 {"cpu_s_per_10k", "CPU s per 10k req"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"},
                 {"vt_pinned_start", "VT pinned, start + warm-up"}, {"vt_pinned_steady", "VT pinned, after warm-up"}};
         for (Case c : cases) {
