@@ -122,8 +122,9 @@ public final class Bench {
                 LoadGen gen = new LoadGen(c.target(), "server:8080");
                 if (c.netra() || c.peerCommand() != null) {
                     Thread.sleep(1000); // idle: started and answered its first request, nothing else yet
-                    record(m, "rss_idle_mb", rssMb());
-                    record(m, "anon_idle_mb", anonMb());
+                    Memory idle = memory();
+                    record(m, "rss_idle_mb", idle.rssMb());
+                    record(m, "anon_idle_mb", idle.anonMb());
                 }
                 // warm-up, not recorded: the JIT still compiles for ~25 s under load (README,
                 // Performance); the default keeps a full run under 15 minutes
@@ -132,10 +133,9 @@ public final class Bench {
                 LoadGen.Result r1 = gen.closedLoop(1, run);
                 LoadGen.Result r32 = gen.closedLoop(32, run);
                 long cpuAfter32 = cpuTicks();
-                RssSampler sampler = new RssSampler();
+                MemorySampler sampler = new MemorySampler();
                 LoadGen.Result r256 = gen.closedLoop(256, run);
-                double rssLoad = sampler.stop();
-                double anonLoad = sampler.maxAnon();
+                Memory underLoad = sampler.stop();
                 // half-length runs: connection set-up (accept, original destination, upstream
                 // connect) and responses larger than the buffer a direction waits on
                 LoadGen.Result churn = new LoadGen(c.target(), "server:8080", "/", 0, true).closedLoop(8, run.dividedBy(2));
@@ -149,8 +149,8 @@ public final class Bench {
                     directMax = Math.max(directMax, r32.rps());
                 }
                 if (c.netra() || c.peerCommand() != null) {
-                    record(m, "rss_load_mb", rssLoad);
-                    record(m, "anon_load_mb", anonLoad);
+                    record(m, "rss_load_mb", underLoad.rssMb());
+                    record(m, "anon_load_mb", underLoad.anonMb());
                     record(m, "cpu_s_per_10k", (cpuAfter32 - cpuBefore) / 100.0 / (r1.requests() + r32.requests()) * 10_000);
                 }
                 double half = directMax > 0 ? directMax / 2 : 5000;
@@ -169,11 +169,12 @@ public final class Bench {
                 }
                 if (last && (c.netra() || c.peerCommand() != null)) {
                     Thread.sleep(settle.toMillis());
-                    record(m, "rss_after_mb", rssMb());
-                    record(m, "anon_after_mb", anonMb());
+                    Memory after = memory();
+                    record(m, "rss_after_mb", after.rssMb());
+                    record(m, "anon_after_mb", after.anonMb());
                     try (LoadGen.IdleConnections idle = gen.idle(IDLE_CONNECTIONS)) {
                         Thread.sleep(2000);
-                        record(m, "rss_idle_conns_mb", rssMb());
+                        record(m, "rss_idle_conns_mb", memory().rssMb());
                         errors += idle.failed();
                     }
                 }
@@ -329,24 +330,24 @@ public final class Bench {
         return js;
     }
 
-    /** Largest resident set of the case's sidecars, MB (per sidecar: a mesh has two). */
-    private double rssMb() {
-        return largest("VmRSS:");
-    }
-
     /**
-     * Largest anonymous resident memory of the case's sidecars, MB: what each further sidecar
-     * adds to a node. The rest of the RSS is file pages (libjvm, the AOT cache's unmodified
-     * pages, the runtime image) that every sidecar started from the same files shares.
+     * A sidecar's resident set and its anonymous part, MB. The anonymous part is what each further
+     * sidecar adds to a node; the rest is file pages (libjvm, the AOT cache's unmodified pages,
+     * the runtime image) that every sidecar started from the same files shares.
      */
-    private double anonMb() {
-        return largest("RssAnon:");
+    record Memory(double rssMb, double anonMb) {
+        static final Memory NONE = new Memory(0, 0);
+
+        Memory max(Memory o) {
+            return new Memory(Math.max(rssMb, o.rssMb), Math.max(anonMb, o.anonMb));
+        }
     }
 
-    private double largest(String statusKey) {
-        double max = 0;
+    /** The largest of the case's sidecars (per sidecar: a mesh has two), each read once. */
+    private Memory memory() {
+        Memory max = Memory.NONE;
         for (ProcessHandle h : javaProcesses()) {
-            max = Math.max(max, statusKb(h.pid(), statusKey) / 1024.0);
+            max = max.max(memoryOf(h.pid()));
         }
         return max;
     }
@@ -366,28 +367,30 @@ public final class Bench {
         return t;
     }
 
-    private static long statusKb(long pid, String key) {
+    private static Memory memoryOf(long pid) {
+        long rssKb = 0;
+        long anonKb = 0;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.replaceAll("\\D", ""));
+                if (line.startsWith("VmRSS:")) {
+                    rssKb = Long.parseLong(line.replaceAll("\\D", ""));
+                } else if (line.startsWith("RssAnon:")) {
+                    anonKb = Long.parseLong(line.replaceAll("\\D", ""));
                 }
             }
         } catch (IOException e) {
             // gone
         }
-        return 0;
+        return new Memory(rssKb / 1024.0, anonKb / 1024.0);
     }
 
-    /** Samples the RSS (and its anonymous part) every 200 ms on its own thread while a run goes on. */
-    private final class RssSampler {
+    /** Samples the sidecars' memory every 200 ms on its own thread while a run goes on. */
+    private final class MemorySampler {
         private volatile boolean running = true;
-        private volatile double max;
-        private volatile double maxAnon;
+        private volatile Memory max = Memory.NONE;
         private final Thread thread = Thread.ofPlatform().daemon().start(() -> {
             while (running) {
-                max = Math.max(max, rssMb());
-                maxAnon = Math.max(maxAnon, anonMb());
+                max = max.max(memory());
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -396,16 +399,11 @@ public final class Bench {
             }
         });
 
-        double stop() throws InterruptedException {
+        /** The largest RSS and the largest anonymous part seen during the run. */
+        Memory stop() throws InterruptedException {
             running = false;
             thread.join();
-            maxAnon = Math.max(maxAnon, anonMb());
-            return Math.max(max, rssMb());
-        }
-
-        /** The largest anonymous part seen; valid after {@link #stop()}. */
-        double maxAnon() {
-            return maxAnon;
+            return max.max(memory());
         }
     }
 
