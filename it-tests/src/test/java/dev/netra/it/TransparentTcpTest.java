@@ -124,8 +124,12 @@ class TransparentTcpTest {
 
     @Test
     void largeRandomPayloadsAreByteExactBothWaysAtOnce() {
+        double spliced = app.metric("netra_tcp_spliced_flows_total");
         assertOk(app.run("echo-client", "server", "8080", String.valueOf(32 << 20), "2"));
         assertOk(outsider.run("echo-client", "app", "9090", String.valueOf(32 << 20), "1"));
+        // the sidecar image, as uid 1337 in a pod, moves these bulk flows by splice(2)
+        assertTrue(app.metric("netra_tcp_spliced_flows_total") >= spliced + 2, "bulk flows were spliced");
+        assertEquals(0, app.metric("netra_tcp_splice_limit_hits_total"), "every one got a pipe");
     }
 
     @Test

@@ -3,11 +3,7 @@ package dev.netra.ffm;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.net.Inet4Address;
@@ -28,7 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * Socket options that java.nio does not expose (SO_ORIGINAL_DST, IPV6_V6ONLY, ...), read and
  * written with getsockopt/setsockopt of libc through {@code java.lang.foreign}.
  *
- * <p>This class is the only place in netra that calls native code. It needs the JVM flags
+ * <p>This package is the only place in netra that calls native code. It needs the JVM flags
  * {@code --enable-native-access=ALL-UNNAMED} (libc calls) and
  * {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED} (to read a channel's file descriptor).
  */
@@ -54,11 +50,7 @@ public final class SocketOptions {
     private static final ValueLayout.OfShort NET_SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    // An offset, not a VarHandle: spinning the handle cost ~6 ms of the first connection's wait.
-    private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(PathElement.groupElement("errno"));
-    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+    private static final MethodHandle GETSOCKOPT = Libc.downcall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
     private SocketOptions() {
@@ -69,15 +61,8 @@ public final class SocketOptions {
      * the first connection waits for getsockopt; the sidecar itself never sets an option.
      */
     private static final class Setsockopt {
-        static final MethodHandle HANDLE = downcall("setsockopt",
+        static final MethodHandle HANDLE = Libc.downcall("setsockopt",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-
-    /** Linked on the first error only: every downcall handle costs start-up time. */
-    private static final class Strerror {
-        static final MethodHandle HANDLE = LINKER.downcallHandle(
-                LINKER.defaultLookup().find("strerror").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(4096, ValueLayout.JAVA_BYTE)), JAVA_INT));
     }
 
     /**
@@ -113,7 +98,7 @@ public final class SocketOptions {
             }
             if (rc < 0) {
                 throw new IOException("getsockopt(" + (ipv4 ? "SO_ORIGINAL_DST" : "IP6T_SO_ORIGINAL_DST")
-                        + ") on fd " + fd + " failed: " + strerror(-rc) + " (errno " + -rc + ")");
+                        + ") on fd " + fd + " failed: " + Libc.describe(-rc));
             }
             InetSocketAddress original = decode(addr);
             // With conntrack loaded, a connection made straight to the listener has an entry too,
@@ -127,12 +112,12 @@ public final class SocketOptions {
         int fd = fd(channel);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment val = arena.allocateFrom(JAVA_INT, value);
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
             int rc = (int) Setsockopt.HANDLE.invokeExact(state, fd, level, option, val, (int) JAVA_INT.byteSize());
             if (rc != 0) {
-                int errno = state.get(JAVA_INT, ERRNO_OFFSET);
+                int errno = Libc.errno(state);
                 throw new IOException("setsockopt(level " + level + ", option " + option + ") on fd " + fd
-                        + " failed: " + strerror(errno) + " (errno " + errno + ")");
+                        + " failed: " + Libc.describe(errno));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -150,7 +135,7 @@ public final class SocketOptions {
             int rc = getsockopt(arena, fd, level, option, val, len);
             if (rc < 0) {
                 throw new IOException("getsockopt(level " + level + ", option " + option + ") on fd " + fd
-                        + " failed: " + strerror(-rc) + " (errno " + -rc + ")");
+                        + " failed: " + Libc.describe(-rc));
             }
             return val.get(JAVA_INT, 0);
         }
@@ -171,10 +156,10 @@ public final class SocketOptions {
 
     /** Returns 0 or -errno. */
     private static int getsockopt(Arena arena, int fd, int level, int option, MemorySegment val, MemorySegment len) {
-        MemorySegment state = arena.allocate(CALL_STATE);
+        MemorySegment state = arena.allocate(Libc.CALL_STATE);
         try {
             int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, option, val, len);
-            return rc == 0 ? 0 : -state.get(JAVA_INT, ERRNO_OFFSET);
+            return rc == 0 ? 0 : -Libc.errno(state);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -198,20 +183,5 @@ public final class SocketOptions {
         } catch (UnknownHostException e) {
             throw new IOException(e);
         }
-    }
-
-    private static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
-            return s.getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
-    }
-
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(
-                () -> new IllegalStateException("libc has no " + name)),
-                descriptor, Linker.Option.captureCallState("errno"));
     }
 }

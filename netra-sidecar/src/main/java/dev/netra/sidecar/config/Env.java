@@ -107,9 +107,13 @@ final class Env {
      * than true/false is reported instead of silently read as false.
      */
     boolean flag(String name) {
+        return flag(name, false);
+    }
+
+    boolean flag(String name, boolean def) {
         String v = get(name);
         if (v == null) {
-            return false;
+            return def;
         }
         return switch (v.toLowerCase(Locale.ROOT)) {
             case "true" -> true;

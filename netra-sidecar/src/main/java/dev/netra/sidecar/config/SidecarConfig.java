@@ -49,7 +49,8 @@ public record SidecarConfig(
         int maxConnections,
         Duration connectTimeout,
         Duration shutdownGrace,
-        int bufferBytes) {
+        int bufferBytes,
+        boolean spliceEnabled) {
 
     /** Jaeger client variables whose values are never printed. */
     private static final Set<String> SECRETS = Set.of("JAEGER_PASSWORD", "JAEGER_AUTH_TOKEN");
@@ -119,7 +120,8 @@ public record SidecarConfig(
                 env.integer("NETRA_MAX_CONNECTIONS", 4096, 1, 1_000_000),
                 Duration.ofMillis(env.integer("NETRA_CONNECT_TIMEOUT_MILLISECONDS", 10_000, 1, 600_000)),
                 env.seconds("NETRA_SHUTDOWN_GRACE_SECONDS", 30),
-                env.integer("NETRA_BUFFER_BYTES", 16_384, 1024, 1 << 20));
+                env.integer("NETRA_BUFFER_BYTES", 16_384, 1024, 1 << 20),
+                env.flag("NETRA_SPLICE_ENABLED", true));
     }
 
     private static String serviceName(List<String> args) {
@@ -202,6 +204,7 @@ public record SidecarConfig(
         lines.add("NETRA_CONNECT_TIMEOUT_MILLISECONDS=" + connectTimeout.toMillis());
         lines.add("NETRA_SHUTDOWN_GRACE_SECONDS=" + shutdownGrace.toSeconds());
         lines.add("NETRA_BUFFER_BYTES=" + bufferBytes);
+        lines.add("NETRA_SPLICE_ENABLED=" + spliceEnabled);
         return lines;
     }
 }

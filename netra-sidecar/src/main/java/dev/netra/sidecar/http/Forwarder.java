@@ -21,6 +21,14 @@ public interface Forwarder {
         return false;
     }
 
+    /**
+     * Whether every further byte passes unchanged and nothing is held: the caller may then move
+     * the rest of the stream past this forwarder (splice), calling only {@link #endOfStream}.
+     */
+    default boolean raw() {
+        return false;
+    }
+
     /** Plain TCP: every byte as it comes. */
     static Forwarder opaque(WritableByteChannel out) {
         return new Forwarder() {
@@ -31,6 +39,11 @@ public interface Forwarder {
 
             @Override
             public void endOfStream() {
+            }
+
+            @Override
+            public boolean raw() {
+                return true;
             }
         };
     }

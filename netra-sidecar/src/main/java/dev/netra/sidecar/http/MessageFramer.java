@@ -46,6 +46,11 @@ abstract class MessageFramer implements Forwarder {
         return state == State.IDLE;
     }
 
+    @Override
+    public boolean raw() {
+        return state == State.RAW && pendingHead == null;
+    }
+
     /** Processes {@code in} in the states both directions have. */
     final void step(ByteBuffer in) throws IOException {
         switch (state) {

@@ -58,6 +58,16 @@ final class RequestFramer extends MessageFramer {
     }
 
     @Override
+    public boolean raw() {
+        lock.lock(); // the detect timeout may be switching to raw and writing what it held
+        try {
+            return super.raw();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void endOfStream() throws IOException {
         lock.lock();
         try {

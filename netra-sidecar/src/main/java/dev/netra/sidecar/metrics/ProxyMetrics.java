@@ -48,6 +48,8 @@ public final class ProxyMetrics {
     private final Map<Rejection, CounterDataPoint> rejections = new EnumMap<>(Rejection.class);
     private final CounterDataPoint limitHits;
     private final CounterDataPoint largeBufferLimitHits;
+    private final CounterDataPoint splicedFlows;
+    private final CounterDataPoint spliceLimitHits;
     private final Counter httpFallbacks;
     private final Map<Direction, Map<Exchange.End, CounterDataPoint>> exchanges = new EnumMap<>(Direction.class);
 
@@ -87,6 +89,12 @@ public final class ProxyMetrics {
         limitHits = limit.labelValues();
         largeBufferLimitHits = Counter.builder().name("netra_tcp_large_buffer_limit_hits_total")
                 .help("Bulk flows denied a large buffer because all were in use (once per flow)")
+                .register(registry).labelValues();
+        splicedFlows = Counter.builder().name("netra_tcp_spliced_flows_total")
+                .help("Bulk raw directions moved by the kernel through a pipe (splice) instead of copied")
+                .register(registry).labelValues();
+        spliceLimitHits = Counter.builder().name("netra_tcp_splice_limit_hits_total")
+                .help("Bulk raw directions copied because no pipe could be had: all in use, or the kernel refused one")
                 .register(registry).labelValues();
         httpFallbacks = Counter.builder().name("netra_http_fallbacks_total")
                 .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
@@ -147,6 +155,22 @@ public final class ProxyMetrics {
 
     public long largeBufferLimitHits() {
         return largeBufferLimitHits.getLongValue();
+    }
+
+    public void spliced() {
+        splicedFlows.inc();
+    }
+
+    public long splicedFlows() {
+        return splicedFlows.getLongValue();
+    }
+
+    public void spliceLimitHit() {
+        spliceLimitHits.inc();
+    }
+
+    public long spliceLimitHits() {
+        return spliceLimitHits.getLongValue();
     }
 
     public long rejectedCount(Rejection reason) {

@@ -24,9 +24,14 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.netra.ffm.SplicePipe;
 
 /**
  * One intercepted connection, run on its own virtual thread: find where the client was going,
@@ -40,6 +45,14 @@ final class Connection implements Runnable {
     /** Which side ended first: how exchanges still open when the connection closes ended. */
     private final AtomicReference<Exchange.End> firstEnd = new AtomicReference<>();
     private volatile SocketChannel upstream;
+    /**
+     * Threads splicing a direction use both sockets' descriptors directly, which the JDK does not
+     * know about: a socket closed under them could hand its descriptor number to another
+     * connection. So while one splices, closing waits for the last to leave ({@link #closeSockets}).
+     */
+    private final Object spliceLock = new Object();
+    private final List<Thread> splicers = new ArrayList<>(2);
+    private volatile boolean socketsClosing;
 
     Connection(long id, SocketChannel client, ProxyContext ctx) {
         this.id = id;
@@ -143,8 +156,7 @@ final class Connection implements Runnable {
                 http.close(aborted.get() && firstEnd.get() == null ? Exchange.End.ABORTED
                         : firstEnd.get() == null ? Exchange.End.CLIENT_GONE : firstEnd.get());
             }
-            close(client);
-            close(upstream);
+            closeSockets();
             ctx.buffers().release(toUpstream);
             ctx.buffers().release(toClient);
             if (m != null) {
@@ -159,9 +171,26 @@ final class Connection implements Runnable {
     void abort(String why) {
         if (aborted.compareAndSet(false, true)) {
             Logger.debug("conn={} aborted: {}", id, why);
-            reset(client);
-            reset(upstream);
+            lingerZero(client);
+            lingerZero(upstream);
+            closeSockets();
         }
+    }
+
+    /**
+     * Closes both sockets (a reset if {@link #abort} set no linger), now or, while directions are
+     * spliced, when the last splicer has left: they are woken to see the abort.
+     */
+    private void closeSockets() {
+        synchronized (spliceLock) {
+            socketsClosing = true; // and no splice starts from now on
+            if (!splicers.isEmpty()) {
+                splicers.forEach(LockSupport::unpark);
+                return;
+            }
+        }
+        close(client);
+        close(upstream);
     }
 
     private SocketChannel connect(InetSocketAddress target, Direction direction, ConnectionMetrics m) throws IOException {
@@ -190,7 +219,8 @@ final class Connection implements Runnable {
 
     /**
      * One direction: blocking reads, each passed to the forwarder (which writes it, raw or framed)
-     * before the next read, into buffers sized by what flows ({@link DirectionBuffers}).
+     * before the next read, into buffers sized by what flows ({@link DirectionBuffers}); a bulk
+     * flow of raw bytes goes on by splice.
      */
     private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
                       CounterDataPoint bytes, Exchange.End endedBy) {
@@ -200,7 +230,12 @@ final class Connection implements Runnable {
             while ((n = buffers.read(from)) >= 0) {
                 forwarder.forward(buffers.current());
                 bytes.inc(n);
-                buffers.forwarded(n, forwarder.betweenMessages());
+                if (buffers.forwarded(n, forwarder.betweenMessages())) {
+                    if (forwarder.raw() && splice(from, to, bytes, buffers)) {
+                        break; // the stream ended
+                    }
+                    buffers.borrowLarge();
+                }
             }
             firstEnd.compareAndSet(null, endedBy);
             forwarder.endOfStream();
@@ -217,6 +252,65 @@ final class Connection implements Runnable {
             abort("peer reset");
         } finally {
             buffers.giveBack();
+        }
+    }
+
+    /**
+     * The rest of a raw bulk direction, moved by the kernel through a pipe until the end of its
+     * stream: returns false (nothing moved) when it is to be copied instead.
+     *
+     * @throws ClosedChannelException when the connection was aborted (its sockets are closing)
+     */
+    private boolean splice(SocketChannel from, SocketChannel to, CounterDataPoint bytes, DirectionBuffers buffers)
+            throws IOException {
+        synchronized (spliceLock) {
+            if (socketsClosing) {
+                throw new ClosedChannelException();
+            }
+            splicers.add(Thread.currentThread());
+        }
+        SplicePipe pipe = null;
+        try {
+            pipe = ctx.pipes().open(id, from, to);
+            if (pipe == null) {
+                return false;
+            }
+            buffers.giveBack();
+            while (true) {
+                ensureNotClosing();
+                int n = pipe.fill();
+                if (n == 0) {
+                    return true;
+                }
+                if (n == SplicePipe.WOULD_BLOCK) {
+                    pipe.awaitReadable();
+                    continue;
+                }
+                while (pipe.held() > 0) {
+                    if (pipe.drain() == SplicePipe.WOULD_BLOCK) {
+                        pipe.awaitWritable();
+                        ensureNotClosing();
+                    }
+                }
+                bytes.inc(n);
+            }
+        } finally {
+            ctx.pipes().release(pipe);
+            boolean closeNow;
+            synchronized (spliceLock) {
+                splicers.remove(Thread.currentThread());
+                closeNow = splicers.isEmpty() && socketsClosing;
+            }
+            if (closeNow) {
+                close(client);
+                close(upstream);
+            }
+        }
+    }
+
+    private void ensureNotClosing() throws ClosedChannelException {
+        if (socketsClosing) {
+            throw new ClosedChannelException();
         }
     }
 
@@ -256,7 +350,8 @@ final class Connection implements Runnable {
         return target.equals(local);
     }
 
-    private static void reset(SocketChannel ch) {
+    /** Makes closing {@code ch} a reset. */
+    private static void lingerZero(SocketChannel ch) {
         if (ch == null) {
             return;
         }
@@ -267,7 +362,6 @@ final class Connection implements Runnable {
         } catch (IOException | RuntimeException ignored) {
             // already gone: closing is all that is left
         }
-        close(ch);
     }
 
     private static void close(SocketChannel ch) {

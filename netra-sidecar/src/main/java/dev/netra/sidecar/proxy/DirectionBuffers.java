@@ -12,8 +12,9 @@ import java.nio.channels.SocketChannel;
  * <li>it waits on its home buffer (a small one) while what it reads fits; a read that fills it
  * moves on to a normal buffer from the pool, topped up with what the socket already holds, so
  * that a message that arrived whole still leaves in one write;</li>
- * <li>a direction whose reads keep filling its buffer is a bulk flow: it borrows a large one
- * (fewer system calls and wake-ups per byte) while the pool has one to give;</li>
+ * <li>a direction whose reads keep filling its buffer is a bulk flow: unless its bytes are raw
+ * and go by splice ({@link Pipes}), it borrows a large one (fewer system calls and wake-ups per
+ * byte) while the pool has one to give;</li>
  * <li>when a read drains the socket (it returned less than the buffer holds) or an HTTP message
  * ends, what it borrowed goes back and the next wait is on the home buffer again: an idle
  * connection holds two small buffers, whatever it carried before.</li>
@@ -67,23 +68,30 @@ final class DirectionBuffers {
     }
 
     /**
-     * After the {@code n} bytes read were forwarded: a bulk flow trades up to a large buffer; a read
-     * that drained the socket, or the end of a message, gives back what was borrowed.
+     * After the {@code n} bytes read were forwarded: a read that drained the socket, or the end of a
+     * message, gives back what was borrowed. Returns true when this read made the direction a bulk
+     * flow (its reads keep filling the buffer): the caller then moves it by splice, or calls
+     * {@link #borrowLarge}.
      */
-    void forwarded(int n, boolean betweenMessages) {
+    boolean forwarded(int n, boolean betweenMessages) {
         if (n < current.capacity() || betweenMessages) {
             fullReads = 0;
             if (current != home) { // on the home buffer nothing is borrowed: most reads end here
                 giveBack();
             }
-        } else if (large == null && ++fullReads == FULL_READS_FOR_BULK) {
-            large = pool.acquireLarge();
-            if (large != null) {
-                current = large;
-            } else if (!denied) {
-                denied = true; // asks again after its next streak, but counts once
-                metrics.largeBufferLimitHit();
-            }
+            return false;
+        }
+        return large == null && ++fullReads == FULL_READS_FOR_BULK;
+    }
+
+    /** A bulk flow reads into a large buffer from now on, while the pool has one to give. */
+    void borrowLarge() {
+        large = pool.acquireLarge();
+        if (large != null) {
+            current = large;
+        } else if (!denied) {
+            denied = true; // asks again after its next streak, but counts once
+            metrics.largeBufferLimitHit();
         }
     }
 

@@ -24,9 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Listener implements ProxyContext, AutoCloseable {
     private static final int MAX_LARGE_BUFFERS = 32;
+    /** Pipes for spliced bulk directions: 2 descriptors each, at most PIPE_BYTES of kernel memory in flight. */
+    private static final int MAX_PIPES = 64;
     private final SidecarConfig config;
     private final ProxyMetrics metrics;
     private final BufferPool buffers;
+    private final Pipes pipes;
     private final OriginalDestinations destinations;
     private final HttpPolicy httpPolicy;
     private final HttpSettings http;
@@ -53,6 +56,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
         // Two buffers per connection; keep enough for a busy moment, not for the worst case.
         // Large buffers for bulk flows: 32 x 256 KB = 8 MB of direct memory at most.
         this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
+        this.pipes = new Pipes(config.spliceEnabled(), MAX_PIPES, metrics);
     }
 
     /** Lets go of pooled copy buffers and head arrays (an idle sidecar giving memory back). */
@@ -165,6 +169,11 @@ public final class Listener implements ProxyContext, AutoCloseable {
     @Override
     public BufferPool buffers() {
         return buffers;
+    }
+
+    @Override
+    public Pipes pipes() {
+        return pipes;
     }
 
     @Override

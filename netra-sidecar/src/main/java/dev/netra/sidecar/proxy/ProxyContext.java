@@ -15,6 +15,9 @@ interface ProxyContext {
 
     BufferPool buffers();
 
+    /** Pipes for bulk raw directions (splice). */
+    Pipes pipes();
+
     OriginalDestinations destinations();
 
     HttpPolicy httpPolicy();

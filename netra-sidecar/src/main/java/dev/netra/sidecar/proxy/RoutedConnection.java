@@ -88,7 +88,9 @@ final class RoutedConnection {
             while ((n = buffers.read(client)) >= 0) {
                 requests.forward(buffers.current());
                 metrics.bytesToUpstream().inc(n);
-                buffers.forwarded(n, requests.betweenMessages());
+                if (buffers.forwarded(n, requests.betweenMessages())) {
+                    buffers.borrowLarge();
+                }
             }
             requests.endOfStream();
             if (session.tunneled()) {
@@ -217,7 +219,9 @@ final class RoutedConnection {
                     }
                     u.responses.forward(buffers.current());
                     metrics.bytesToClient().inc(n);
-                    buffers.forwarded(n, u.responses.betweenMessages());
+                    if (buffers.forwarded(n, u.responses.betweenMessages())) {
+                        buffers.borrowLarge();
+                    }
                 }
                 if (session.tunneled()) {
                     tunnel(u, buffers);
@@ -252,7 +256,9 @@ final class RoutedConnection {
         while ((n = buffers.read(u.channel)) >= 0) {
             Forwarder.writeFully(client, buffers.current());
             metrics.bytesToClient().inc(n);
-            buffers.forwarded(n, false);
+            if (buffers.forwarded(n, false)) {
+                buffers.borrowLarge();
+            }
         }
         client.shutdownOutput();
     }

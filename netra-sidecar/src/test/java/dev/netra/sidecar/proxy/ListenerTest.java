@@ -96,7 +96,7 @@ class ListenerTest {
     @Test
     void copiesBytesBothWaysExactly() throws Exception {
         target.set(startUpstream(LOOPBACK, ListenerTest::echo));
-        InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024"));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024", "NETRA_SPLICE_ENABLED", "false"));
         byte[] payload = new byte[3_000_000];
         new Random(1).nextBytes(payload);
         try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
@@ -130,7 +130,7 @@ class ListenerTest {
             byte[] got = s.getInputStream().readNBytes(payload.length);
             s.getOutputStream().write(Arrays.equals(got, payload) ? 'Y' : 'N');
         }));
-        InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024"));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_BUFFER_BYTES", "1024", "NETRA_SPLICE_ENABLED", "false"));
         java.util.concurrent.atomic.AtomicInteger exact = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> clients = new java.util.ArrayList<>();
         for (int i = 0; i < connections; i++) {
@@ -160,7 +160,8 @@ class ListenerTest {
     void aDirectionHandsItsLargeBufferBackWhenItsBurstEnds() throws Exception {
         target.set(startUpstream(LOOPBACK, ListenerTest::echo));
         // opaque: plain TCP, no HTTP framing to say where a message ends
-        InetSocketAddress proxy = startProxy(Map.of("NETRA_OPAQUE_PORTS", String.valueOf(target.get().getPort())));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_OPAQUE_PORTS", String.valueOf(target.get().getPort()),
+                "NETRA_SPLICE_ENABLED", "false"));
         BufferPool buffers = listener.buffers();
         try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
             for (int size : new int[] {10, 4096, 5000, 16384, 2_000_000, 10}) {
@@ -188,6 +189,88 @@ class ListenerTest {
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
         assertEquals(2, buffers.pooledSmall(), "which are back once it closes");
+    }
+
+    @Test
+    void bulkRawFlowsAreSplicedByteExactAndGiveTheirPipesBack() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of()); // detected: random bytes are not HTTP
+        byte[] payload = new byte[8_000_000];
+        new Random(3).nextBytes(payload);
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (int off = 0; off < payload.length; off += 500_000) {
+                        out.write(payload, off, Math.min(500_000, payload.length - off));
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            byte[] got = s.getInputStream().readAllBytes();
+            writer.join();
+            assertArrayEquals(payload, got, "every byte, in order, after the half-close");
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(2, metrics.splicedFlows(), "both directions went by splice");
+        assertEquals(0, listener.pipes().inUse(), "and gave their pipes back");
+        assertEquals(0, listener.buffers().largeInUse(), "no large buffer was needed");
+        ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
+        assertEquals(payload.length, inbound.bytesToUpstream().getLongValue(), "spliced bytes are counted");
+        assertEquals(payload.length, inbound.bytesToClient().getLongValue());
+    }
+
+    @Test
+    void anUpstreamResetDuringASplicedFlowResetsTheClient() throws Exception {
+        target.set(startUpstream(LOOPBACK, s -> {
+            s.getInputStream().readNBytes(2_000_000);
+            s.setSoLinger(true, 0);
+        }));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_OPAQUE_PORTS", String.valueOf(target.get().getPort())));
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            byte[] chunk = new byte[100_000];
+            IOException e = assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 1000; i++) { // 100 MB at most: the reset comes after 2 MB
+                    s.getOutputStream().write(chunk);
+                }
+                s.getInputStream().read();
+            });
+            assertTrue(e.getMessage().contains("reset") || e.getMessage().contains("Broken pipe"), e.getMessage());
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertTrue(metrics.splicedFlows() >= 1, "the flow was spliced when the upstream went away");
+        assertEquals(0, listener.pipes().inUse());
+    }
+
+    @Test
+    void anAbortWakesASplicedFlowThatWaitsAndResetsBothSides() throws Exception {
+        java.util.concurrent.CompletableFuture<String> upstreamSaw = new java.util.concurrent.CompletableFuture<>();
+        target.set(startUpstream(LOOPBACK, s -> {
+            s.getInputStream().readNBytes(1_000_000);
+            s.getOutputStream().write('Y');
+            try {
+                s.getInputStream().read(); // the spliced direction now waits for more
+                upstreamSaw.complete("end of stream");
+            } catch (IOException e) {
+                upstreamSaw.complete(e.getMessage());
+            }
+        }));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_OPAQUE_PORTS", String.valueOf(target.get().getPort())));
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(body(1_000_000));
+            assertEquals('Y', s.getInputStream().read());
+            assertEquals(1, metrics.splicedFlows(), "the 1 MB direction is spliced, and idles");
+            listener.abortAll(); // what the end of the shutdown grace period does
+            SocketException e = assertThrows(SocketException.class, () -> s.getInputStream().read());
+            assertTrue(e.getMessage().contains("reset"), e.getMessage());
+        }
+        assertTrue(upstreamSaw.get(10, java.util.concurrent.TimeUnit.SECONDS).contains("reset"), "the upstream is reset too");
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(0, listener.pipes().inUse());
     }
 
     @Test

@@ -1,0 +1,210 @@
+package dev.netra.ffm;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.channels.SocketChannel;
+
+import sun.nio.ch.Net;
+import sun.nio.ch.SelChImpl;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A kernel pipe that moves one direction's bytes from a socket to another with splice(2): they
+ * never enter the JVM (no copy into a buffer and back out).
+ *
+ * <p>Used by one thread, which must keep both sockets open while it uses the pipe: their file
+ * descriptors are used directly, and a descriptor closed underneath could be reused by another
+ * socket. Both sockets must be in non-blocking mode (the JDK puts a socket there once a virtual
+ * thread has blocked on it); a caller waits with {@link #awaitReadable} and {@link #awaitWritable},
+ * which park a virtual thread on the JDK's poller like a blocking read or write would.
+ */
+public final class SplicePipe implements AutoCloseable {
+    /** What {@link #fill} and {@link #drain} return when the socket is not ready. */
+    public static final int WOULD_BLOCK = -1;
+
+    private static final int SPLICE_F_MOVE = 1;
+    private static final int SPLICE_F_NONBLOCK = 2;
+    private static final int O_NONBLOCK = 04000;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int F_GETFL = 3;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETPIPE_SZ = 1032;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+
+    /** Linked when the first pipe opens: a sidecar that never carries a bulk flow never pays for it. */
+    private static final class Native {
+        static final MethodHandle SPLICE = Libc.downcall("splice",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle PIPE2 = Libc.downcall("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle FCNTL = Libc.LINKER.downcallHandle(Libc.LINKER.defaultLookup().find("fcntl").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+        static final MethodHandle CLOSE = Libc.downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private final SocketChannel from;
+    private final SocketChannel to;
+    private final int fromFd;
+    private final int toFd;
+    /** errno of this pipe's calls; in GC-managed memory, since the pipe may move between threads. */
+    private final MemorySegment state;
+    private final int readEnd;
+    private final int writeEnd;
+    private final int capacity;
+    private int held;
+    private boolean closed;
+
+    private SplicePipe(SocketChannel from, SocketChannel to, MemorySegment state, int readEnd, int writeEnd, int capacity) {
+        this.from = from;
+        this.to = to;
+        this.fromFd = SocketOptions.fd(from);
+        this.toFd = SocketOptions.fd(to);
+        this.state = state;
+        this.readEnd = readEnd;
+        this.writeEnd = writeEnd;
+        this.capacity = capacity;
+    }
+
+    /**
+     * A pipe from {@code from} to {@code to} that holds about {@code bytes} (the kernel rounds it to
+     * pages; when the pod's limit on pipe memory refuses it, the default 64 KB).
+     *
+     * @throws IOException when the kernel refuses a pipe (errno in the message)
+     * @throws IllegalStateException when a socket is in blocking mode: splicing it would block
+     *                               the carrier thread
+     */
+    public static SplicePipe open(SocketChannel from, SocketChannel to, int bytes) throws IOException {
+        requireNonBlocking(from);
+        requireNonBlocking(to);
+        Arena arena = Arena.ofAuto();
+        try {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
+            int rc = (int) Native.PIPE2.invokeExact(state, fds, O_CLOEXEC | O_NONBLOCK);
+            if (rc != 0) {
+                throw new IOException("pipe2 failed: " + Libc.describe(Libc.errno(state)));
+            }
+            int readEnd = fds.getAtIndex(JAVA_INT, 0);
+            int writeEnd = fds.getAtIndex(JAVA_INT, 1);
+            int capacity = (int) Native.FCNTL.invokeExact(state, writeEnd, F_SETPIPE_SZ, bytes);
+            if (capacity < 0) {
+                capacity = (int) Native.FCNTL.invokeExact(state, writeEnd, F_GETPIPE_SZ, 0);
+            }
+            return new SplicePipe(from, to, state, readEnd, writeEnd, Math.max(capacity, 4096));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Moves what {@code from} holds into the (empty) pipe: the bytes moved, 0 at the end of its
+     * stream, or {@link #WOULD_BLOCK} when it holds nothing yet.
+     *
+     * @throws IOException when the socket failed, e.g. reset by its peer (errno in the message)
+     */
+    public int fill() throws IOException {
+        // Only into an empty pipe: a pipe also fills up by its slots (one per segment), and then
+        // EAGAIN would not mean that the socket is empty.
+        if (held != 0) {
+            throw new IllegalStateException("fill with " + held + " bytes still in the pipe");
+        }
+        long n = splice(fromFd, writeEnd, capacity, "from");
+        if (n > 0) {
+            held += (int) n;
+        }
+        return (int) n;
+    }
+
+    /**
+     * Moves what the pipe holds into {@code to}: the bytes moved, or {@link #WOULD_BLOCK} when its
+     * send buffer is full.
+     *
+     * @throws IOException when the socket failed, e.g. its peer is gone (errno in the message)
+     */
+    public int drain() throws IOException {
+        long n = splice(readEnd, toFd, held, "to");
+        if (n > 0) {
+            held -= (int) n;
+        }
+        return (int) n;
+    }
+
+    /** Bytes in the pipe: read from {@code from}, not yet written to {@code to}. */
+    public int held() {
+        return held;
+    }
+
+    /** Parks until {@code from} has bytes (or its end of stream, or an error) to read. */
+    public void awaitReadable() throws IOException {
+        ((SelChImpl) from).park(Net.POLLIN);
+    }
+
+    /** Parks until {@code to} can take more bytes (or failed). */
+    public void awaitWritable() throws IOException {
+        ((SelChImpl) to).park(Net.POLLOUT);
+    }
+
+    /** Closes the pipe (not the sockets); what it still held is dropped. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            try {
+                int ignored = (int) Native.CLOSE.invokeExact(state, readEnd);
+                ignored = (int) Native.CLOSE.invokeExact(state, writeEnd);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private long splice(int in, int out, int len, String side) throws IOException {
+        try {
+            while (true) {
+                long n = (long) Native.SPLICE.invokeExact(state, in, MemorySegment.NULL, out, MemorySegment.NULL,
+                        (long) len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (n >= 0) {
+                    return n;
+                }
+                int errno = Libc.errno(state);
+                if (errno == EAGAIN) {
+                    return WOULD_BLOCK;
+                }
+                if (errno != EINTR) {
+                    throw new IOException("splice " + side + " fd " + (side.equals("from") ? in : out)
+                            + " failed: " + Libc.describe(errno));
+                }
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static void requireNonBlocking(SocketChannel ch) {
+        int fd = SocketOptions.fd(ch);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Libc.CALL_STATE);
+            int flags = (int) Native.FCNTL.invokeExact(state, fd, F_GETFL, 0);
+            if (flags < 0 || (flags & O_NONBLOCK) == 0) {
+                throw new IllegalStateException("fd " + fd + " is in blocking mode (or gone): splicing it would block"
+                        + " the thread; a socket is non-blocking once a virtual thread has blocked on it");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.netra.ffm;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SplicePipeTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+    @AfterEach
+    void close() throws Exception {
+        threads.shutdownNow();
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    /** Two connected sockets on loopback: [0] the outer end a test writes or reads, [1] the inner end. */
+    private SocketChannel[] pair() throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        open.add(server);
+        SocketChannel outer = SocketChannel.open(server.getLocalAddress());
+        open.add(outer);
+        SocketChannel inner = server.accept();
+        open.add(inner);
+        return new SocketChannel[] {outer, inner};
+    }
+
+    /** What a sidecar direction does: fill, drain fully, wait when a socket is not ready. */
+    private static long pump(SplicePipe pipe) throws IOException {
+        long moved = 0;
+        while (true) {
+            int n = pipe.fill();
+            if (n == 0) {
+                return moved;
+            }
+            if (n == SplicePipe.WOULD_BLOCK) {
+                pipe.awaitReadable();
+                continue;
+            }
+            moved += n;
+            while (pipe.held() > 0) {
+                if (pipe.drain() == SplicePipe.WOULD_BLOCK) {
+                    pipe.awaitWritable();
+                }
+            }
+        }
+    }
+
+    @Test
+    void movesEveryByteInOrderUntilTheEndOfStream() throws Exception {
+        SocketChannel[] in = pair();
+        SocketChannel[] out = pair();
+        in[1].configureBlocking(false);
+        out[1].configureBlocking(false);
+        byte[] data = new byte[8 << 20];
+        new Random(7).nextBytes(data);
+        SplicePipe pipe = SplicePipe.open(in[1], out[1], 256 * 1024);
+        open.add(pipe);
+        Future<Long> moved = threads.submit(() -> pump(pipe));
+        Future<byte[]> received = threads.submit(() -> digest(out[0]));
+        threads.submit((Callable<Void>) () -> {
+            for (int off = 0; off < data.length; off += 100_000) { // many writes: many fills
+                ByteBuffer b = ByteBuffer.wrap(data, off, Math.min(100_000, data.length - off));
+                while (b.hasRemaining()) {
+                    in[0].write(b);
+                }
+            }
+            in[0].shutdownOutput();
+            return null;
+        });
+        assertEquals(data.length, moved.get(30, TimeUnit.SECONDS));
+        assertEquals(0, pipe.held());
+        out[1].shutdownOutput(); // what the sidecar does at the end of a direction
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), received.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void anEmptySocketWouldBlockInsteadOfEndingTheStream() throws Exception {
+        SocketChannel[] in = pair();
+        SocketChannel[] out = pair();
+        in[1].configureBlocking(false);
+        out[1].configureBlocking(false);
+        try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
+            assertEquals(SplicePipe.WOULD_BLOCK, pipe.fill());
+            in[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            Future<Integer> filled = threads.submit(() -> {
+                pipe.awaitReadable();
+                return pipe.fill();
+            });
+            assertEquals(3, filled.get(10, TimeUnit.SECONDS));
+            assertEquals(3, pipe.held());
+            assertThrows(IllegalStateException.class, pipe::fill, "only an empty pipe is filled");
+        }
+    }
+
+    @Test
+    void aPeerResetIsAnErrorThatNamesTheErrno() throws Exception {
+        SocketChannel[] in = pair();
+        SocketChannel[] out = pair();
+        in[1].configureBlocking(false);
+        out[1].configureBlocking(false);
+        in[0].write(ByteBuffer.wrap(new byte[] {1}));
+        in[0].setOption(StandardSocketOptions.SO_LINGER, 0);
+        in[0].close();
+        try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
+            IOException e = assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 1000; i++) {
+                    pipe.fill(); // reads the byte first when it is still there, then the reset
+                    if (pipe.held() > 0) {
+                        pipe.drain();
+                    }
+                }
+            });
+            assertTrue(e.getMessage().contains("errno 104"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesASocketInBlockingMode() throws Exception {
+        SocketChannel[] in = pair();
+        SocketChannel[] out = pair();
+        out[1].configureBlocking(false);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SplicePipe.open(in[1], out[1], 65536));
+        assertTrue(e.getMessage().contains("blocking mode"), e.getMessage());
+    }
+
+    private static byte[] digest(SocketChannel ch) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        ByteBuffer b = ByteBuffer.allocate(65536);
+        while (ch.read(b.clear()) >= 0) {
+            md.update(b.flip());
+        }
+        return md.digest();
+    }
+}

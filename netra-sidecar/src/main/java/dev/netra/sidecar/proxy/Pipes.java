@@ -1,0 +1,75 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.ffm.SplicePipe;
+import dev.netra.sidecar.metrics.ProxyMetrics;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Kernel pipes for bulk directions that are raw bytes (plain TCP, or HTTP gone opaque): their
+ * bytes move socket to socket by splice(2) instead of through a copy buffer, a bounded number of
+ * directions at a time. Without a pipe (NETRA_SPLICE_ENABLED=false, all in use, or refused by the
+ * kernel) a direction is copied as before.
+ */
+final class Pipes {
+    /** Four times the kernel's default: a quarter of the splice calls per byte of a bulk flow. */
+    static final int PIPE_BYTES = 256 * 1024;
+
+    private final boolean enabled;
+    private final int max;
+    private final ProxyMetrics metrics;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicBoolean refusalLogged = new AtomicBoolean();
+
+    Pipes(boolean enabled, int max, ProxyMetrics metrics) {
+        this.enabled = enabled;
+        this.max = max;
+        this.metrics = metrics;
+    }
+
+    /**
+     * A pipe from {@code from} to {@code to}, or null when the direction is to be copied; each pipe
+     * returned goes back through {@link #release}.
+     */
+    SplicePipe open(long connectionId, SocketChannel from, SocketChannel to) {
+        if (!enabled) {
+            return null;
+        }
+        if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
+            metrics.spliceLimitHit();
+            return null;
+        }
+        try {
+            SplicePipe pipe = SplicePipe.open(from, to, PIPE_BYTES);
+            metrics.spliced();
+            return pipe;
+        } catch (IOException e) {
+            // e.g. out of file descriptors: copying still works
+            if (refusalLogged.compareAndSet(false, true)) {
+                Logger.warn("conn={} bulk flow copied instead of spliced: {} (logged once)", connectionId, e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            Logger.error(e, "conn={} cannot splice: bug", connectionId);
+        }
+        open.decrementAndGet();
+        metrics.spliceLimitHit();
+        return null;
+    }
+
+    void release(SplicePipe pipe) {
+        if (pipe != null) {
+            pipe.close();
+            open.decrementAndGet();
+        }
+    }
+
+    /** Pipes open now. */
+    int inUse() {
+        return open.get();
+    }
+}
