@@ -55,7 +55,8 @@ done
 # start-up left the classes of the first connections (virtual-thread scheduler, socket options,
 # the HTTP path, the OTLP export) to load from the jar while the first request waited (README,
 # Performance). The pod: a testapp app, netra-init's rules and the sidecar as uid 1337; a peer
-# serves HTTP, echoes TCP and collects the spans; traffic goes in and out through the sidecar.
+# serves HTTP, echoes TCP and collects the spans; traffic goes in and out through the sidecar
+# (the 4 MB echoes are bulk flows: the splice path is in the cache too).
 log "recording the sidecar's AOT cache (training run: a pod with traffic in and out)"
 TRAINING_NET=netra-aot-training
 remove_training() {
@@ -89,7 +90,7 @@ docker run -d --name netra-aot-training --network container:netra-aot-pod \
   "netra-sidecar:$TAG" --service-name aot-training >/dev/null
 wait_for_log netra-aot-training 'tracing and JVM metrics up' || training_failed "the training sidecar did not come up"
 for run in "netra-aot-peer http-load pod 8080 / 200" "netra-aot-pod http-load peer 8080 / 200" \
-           "netra-aot-peer echo-client pod 7000 100000 2" "netra-aot-pod echo-client peer 7000 100000 2"; do
+           "netra-aot-peer echo-client pod 7000 4000000 2" "netra-aot-pod echo-client peer 7000 4000000 2"; do
   read -r container args <<<"$run"
   # shellcheck disable=SC2086 # args is a word list
   docker exec "$container" /opt/netra/bin/netra testapp $args >/dev/null || training_failed "training traffic failed: $run"

@@ -39,7 +39,7 @@ public final class SplicePipe implements AutoCloseable {
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
 
-    /** Linked when the first pipe opens: a sidecar that never carries a bulk flow never pays for it. */
+    /** Linked by {@link #link} or when the first pipe opens. */
     private static final class Native {
         static final MethodHandle SPLICE = Libc.downcall("splice",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -73,6 +73,24 @@ public final class SplicePipe implements AutoCloseable {
         this.capacity = capacity;
     }
 
+    private static volatile boolean linked;
+
+    /**
+     * Links the downcalls now (~60 ms here, ~0.5 MB: FFM spins their classes at run time, an AOT
+     * cache cannot hold them); {@link #open} does it too, inside the caller's time.
+     *
+     * @throws IllegalStateException when libc lacks a function (not Linux)
+     */
+    public static void link() {
+        MethodHandle ignored = Native.SPLICE;
+        linked = true;
+    }
+
+    /** Whether {@link #link} (or an {@link #open}) has been done. */
+    public static boolean linked() {
+        return linked;
+    }
+
     /**
      * A pipe from {@code from} to {@code to} that holds about {@code bytes} (the kernel rounds it to
      * pages; when the pod's limit on pipe memory refuses it, the default 64 KB).
@@ -82,6 +100,7 @@ public final class SplicePipe implements AutoCloseable {
      *                               the carrier thread
      */
     public static SplicePipe open(SocketChannel from, SocketChannel to, int bytes) throws IOException {
+        link();
         requireNonBlocking(from);
         requireNonBlocking(to);
         Arena arena = Arena.ofAuto();

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Kernel pipes for bulk directions that are raw bytes (plain TCP, or HTTP gone opaque): their
@@ -24,11 +25,23 @@ final class Pipes {
     private final ProxyMetrics metrics;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean refusalLogged = new AtomicBoolean();
+    private final AtomicBoolean linkStarted = new AtomicBoolean();
+    private volatile boolean unavailable;
+
+    private final BooleanSupplier linked;
+    private final Runnable linker;
 
     Pipes(boolean enabled, int max, ProxyMetrics metrics) {
+        this(enabled, max, metrics, SplicePipe::linked, SplicePipe::link);
+    }
+
+    /** With the link step given (tests). */
+    Pipes(boolean enabled, int max, ProxyMetrics metrics, BooleanSupplier linked, Runnable linker) {
         this.enabled = enabled;
         this.max = max;
         this.metrics = metrics;
+        this.linked = linked;
+        this.linker = linker;
     }
 
     /**
@@ -36,7 +49,16 @@ final class Pipes {
      * returned goes back through {@link #release}.
      */
     SplicePipe open(long connectionId, SocketChannel from, SocketChannel to) {
-        if (!enabled) {
+        if (!enabled || unavailable) {
+            return null;
+        }
+        if (!linked.getAsBoolean()) {
+            // Linking the downcalls stalled the first bulk flow ~60 ms, and doing it at start-up
+            // costs every sidecar ~0.5 MB whether it ever carries one or not: the first bulk flow
+            // is copied while a spare thread links, and bulk streaks from then on are spliced.
+            if (linkStarted.compareAndSet(false, true)) {
+                Thread.ofPlatform().name("netra-splice-link").daemon().start(this::link);
+            }
             return null;
         }
         if (open.incrementAndGet() > max) {
@@ -59,6 +81,15 @@ final class Pipes {
         open.decrementAndGet();
         metrics.spliceLimitHit();
         return null;
+    }
+
+    private void link() {
+        try {
+            linker.run();
+        } catch (RuntimeException | Error e) {
+            unavailable = true;
+            Logger.warn("splice is unavailable here ({}): bulk flows are copied", e.toString());
+        }
     }
 
     void release(SplicePipe pipe) {

@@ -193,6 +193,7 @@ class ListenerTest {
 
     @Test
     void bulkRawFlowsAreSplicedByteExactAndGiveTheirPipesBack() throws Exception {
+        dev.netra.ffm.SplicePipe.link(); // else the first bulk flow of the JVM is copied while it links
         target.set(startUpstream(LOOPBACK, ListenerTest::echo));
         InetSocketAddress proxy = startProxy(Map.of()); // detected: random bytes are not HTTP
         byte[] payload = new byte[8_000_000];
@@ -224,6 +225,7 @@ class ListenerTest {
 
     @Test
     void anUpstreamResetDuringASplicedFlowResetsTheClient() throws Exception {
+        dev.netra.ffm.SplicePipe.link();
         target.set(startUpstream(LOOPBACK, s -> {
             s.getInputStream().readNBytes(2_000_000);
             s.setSoLinger(true, 0);
@@ -247,6 +249,7 @@ class ListenerTest {
 
     @Test
     void anAbortWakesASplicedFlowThatWaitsAndResetsBothSides() throws Exception {
+        dev.netra.ffm.SplicePipe.link();
         java.util.concurrent.CompletableFuture<String> upstreamSaw = new java.util.concurrent.CompletableFuture<>();
         target.set(startUpstream(LOOPBACK, s -> {
             s.getInputStream().readNBytes(1_000_000);

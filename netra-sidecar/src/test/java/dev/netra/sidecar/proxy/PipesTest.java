@@ -4,6 +4,7 @@ import dev.netra.ffm.SplicePipe;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,6 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class PipesTest {
     private final ProxyMetrics metrics = new ProxyMetrics(new PrometheusRegistry());
     private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeAll
+    static void link() {
+        SplicePipe.link(); // the sidecar links in the background on the first bulk flow: see below
+    }
 
     @AfterEach
     void close() throws Exception {
@@ -58,6 +64,58 @@ class PipesTest {
         pipes.release(second);
         pipes.release(third);
         assertEquals(0, pipes.inUse());
+    }
+
+    @Test
+    void theFirstBulkFlowIsCopiedWhileASpareThreadLinksSplice() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger links = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> linkThread = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Pipes pipes = new Pipes(true, 64, metrics, done::get, () -> {
+            links.incrementAndGet();
+            linkThread.set(Thread.currentThread().getName());
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            done.set(true);
+        });
+        SocketChannel a = connected();
+        SocketChannel b = connected();
+        assertNull(pipes.open(1, a, b), "not linked yet: copied");
+        assertNull(pipes.open(2, a, b), "still linking: copied, and linked once");
+        release.countDown();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!done.get() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        SplicePipe pipe = pipes.open(3, a, b);
+        assertNotNull(pipe, "linked: spliced");
+        pipes.release(pipe);
+        assertEquals(1, links.get());
+        assertEquals("netra-splice-link", linkThread.get());
+        assertEquals(0, metrics.spliceLimitHits(), "waiting for the link is not a limit hit");
+    }
+
+    @Test
+    void whereSpliceCannotBeLinkedEveryBulkFlowIsCopied() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger links = new java.util.concurrent.atomic.AtomicInteger();
+        Pipes pipes = new Pipes(true, 64, metrics, () -> false, () -> {
+            links.incrementAndGet();
+            throw new IllegalStateException("libc has no splice");
+        });
+        SocketChannel a = connected();
+        SocketChannel b = connected();
+        assertNull(pipes.open(1, a, b));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (links.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(50);
+        assertNull(pipes.open(2, a, b));
+        assertEquals(1, links.get(), "tried once");
     }
 
     @Test
