@@ -106,9 +106,17 @@ class RoutingTest {
         ProxyMetrics metrics = new ProxyMetrics(registry);
         Router router = new Router(config, registry, timer);
         HeaderEdits edits = new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(router.edits());
-        listener = new Listener(config, metrics, ch -> Optional.of(original),
-                Main.httpSettings(config, metrics, timer, edits, List.of()), router);
-        listener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        // The servers listen on other loopback addresses, so the kernel may give the listener the
+        // same port number as the original destination: the sidecar then refuses it as a loop.
+        for (int attempt = 0; ; attempt++) {
+            listener = new Listener(config, metrics, ch -> Optional.of(original),
+                    Main.httpSettings(config, metrics, timer, edits, List.of()), router);
+            listener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            if (((InetSocketAddress) listener.localAddress()).getPort() != original.getPort() || attempt == 5) {
+                break;
+            }
+            listener.close();
+        }
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort());
     }
 
