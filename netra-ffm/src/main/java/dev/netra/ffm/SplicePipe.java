@@ -39,6 +39,8 @@ public final class SplicePipe implements AutoCloseable {
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
 
+    private static volatile boolean linked;
+
     /** Linked by {@link #link} or when the first pipe opens. */
     private static final class Native {
         static final MethodHandle SPLICE = Libc.downcall("splice",
@@ -72,8 +74,6 @@ public final class SplicePipe implements AutoCloseable {
         this.writeEnd = writeEnd;
         this.capacity = capacity;
     }
-
-    private static volatile boolean linked;
 
     /**
      * Links the downcalls now (~60 ms here, ~0.5 MB: FFM spins their classes at run time, an AOT
