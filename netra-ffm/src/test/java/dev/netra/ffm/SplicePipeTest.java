@@ -37,14 +37,18 @@ class SplicePipeTest {
         }
     }
 
-    /** Two connected sockets on loopback: [0] the outer end a test writes or reads, [1] the inner end. */
-    private SocketChannel[] pair() throws IOException {
+    /**
+     * Two connected sockets on loopback: [0] the outer end a test writes or reads, [1] the inner end
+     * a pipe splices, in blocking mode or not (what a virtual thread's first blocking call does).
+     */
+    private SocketChannel[] pair(boolean innerBlocking) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         open.add(server);
         SocketChannel outer = SocketChannel.open(server.getLocalAddress());
         open.add(outer);
         SocketChannel inner = server.accept();
         open.add(inner);
+        inner.configureBlocking(innerBlocking);
         return new SocketChannel[] {outer, inner};
     }
 
@@ -71,10 +75,8 @@ class SplicePipeTest {
 
     @Test
     void movesEveryByteInOrderUntilTheEndOfStream() throws Exception {
-        SocketChannel[] in = pair();
-        SocketChannel[] out = pair();
-        in[1].configureBlocking(false);
-        out[1].configureBlocking(false);
+        SocketChannel[] in = pair(false);
+        SocketChannel[] out = pair(false);
         byte[] data = new byte[8 << 20];
         new Random(7).nextBytes(data);
         SplicePipe pipe = SplicePipe.open(in[1], out[1], 256 * 1024);
@@ -99,10 +101,8 @@ class SplicePipeTest {
 
     @Test
     void anEmptySocketWouldBlockInsteadOfEndingTheStream() throws Exception {
-        SocketChannel[] in = pair();
-        SocketChannel[] out = pair();
-        in[1].configureBlocking(false);
-        out[1].configureBlocking(false);
+        SocketChannel[] in = pair(false);
+        SocketChannel[] out = pair(false);
         try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
             assertEquals(SplicePipe.WOULD_BLOCK, pipe.fill());
             in[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
@@ -118,10 +118,8 @@ class SplicePipeTest {
 
     @Test
     void aPeerResetIsAnErrorThatNamesTheErrno() throws Exception {
-        SocketChannel[] in = pair();
-        SocketChannel[] out = pair();
-        in[1].configureBlocking(false);
-        out[1].configureBlocking(false);
+        SocketChannel[] in = pair(false);
+        SocketChannel[] out = pair(false);
         in[0].write(ByteBuffer.wrap(new byte[] {1}));
         in[0].setOption(StandardSocketOptions.SO_LINGER, 0);
         in[0].close();
@@ -140,9 +138,8 @@ class SplicePipeTest {
 
     @Test
     void refusesASocketInBlockingMode() throws Exception {
-        SocketChannel[] in = pair();
-        SocketChannel[] out = pair();
-        out[1].configureBlocking(false);
+        SocketChannel[] in = pair(true);
+        SocketChannel[] out = pair(false);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> SplicePipe.open(in[1], out[1], 65536));
         assertTrue(e.getMessage().contains("blocking mode"), e.getMessage());
     }
