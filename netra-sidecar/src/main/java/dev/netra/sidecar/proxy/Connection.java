@@ -309,6 +309,11 @@ final class Connection implements Runnable {
     }
 
     private void ensureNotClosing() throws ClosedChannelException {
+        if (Thread.currentThread().isInterrupted()) {
+            // A parked thread's interrupt would make every later wait return at once (a spin);
+            // a JDK channel closes on interrupt, and so does the connection here.
+            abort("interrupted");
+        }
         if (socketsClosing) {
             throw new ClosedChannelException();
         }
