@@ -7,6 +7,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.channels.SocketChannel;
+import java.util.function.LongConsumer;
 
 import sun.nio.ch.Net;
 import sun.nio.ch.SelChImpl;
@@ -22,12 +23,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Used by one thread, which must keep both sockets open while it uses the pipe: their file
  * descriptors are used directly, and a descriptor closed underneath could be reused by another
  * socket. Both sockets must be in non-blocking mode (the JDK puts a socket there once a virtual
- * thread has blocked on it); a caller waits with {@link #awaitReadable} and {@link #awaitWritable},
- * which park a virtual thread on the JDK's poller like a blocking read or write would.
+ * thread has blocked on it); {@link #transfer} waits by parking a virtual thread on the JDK's
+ * poller, as a blocking read or write would.
  */
 public final class SplicePipe implements AutoCloseable {
     /** What {@link #fill} and {@link #drain} return when the socket is not ready. */
-    public static final int WOULD_BLOCK = -1;
+    static final int WOULD_BLOCK = -1;
 
     private static final int SPLICE_F_MOVE = 1;
     private static final int SPLICE_F_NONBLOCK = 2;
@@ -101,12 +102,12 @@ public final class SplicePipe implements AutoCloseable {
      */
     public static SplicePipe open(SocketChannel from, SocketChannel to, int bytes) throws IOException {
         link();
-        requireNonBlocking(from);
-        requireNonBlocking(to);
         Arena arena = Arena.ofAuto();
         try {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             MemorySegment state = arena.allocate(Libc.CALL_STATE);
+            requireNonBlocking(state, from);
+            requireNonBlocking(state, to);
             int rc = (int) Native.PIPE2.invokeExact(state, fds, O_CLOEXEC | O_NONBLOCK);
             if (rc != 0) {
                 throw new IOException("pipe2 failed: " + Libc.describe(Libc.errno(state)));
@@ -125,19 +126,56 @@ public final class SplicePipe implements AutoCloseable {
         }
     }
 
+    /** Run by {@link #transfer} before each step and after each wait; it stops the transfer by throwing. */
+    @FunctionalInterface
+    public interface Check {
+        void check() throws IOException;
+    }
+
+    /**
+     * Moves everything {@code from} sends to {@code to} until {@code from}'s end of stream, each
+     * chunk read whole into the empty pipe and written out whole before the next, parking while a
+     * socket is not ready. {@code moved} hears of each chunk once it is written. Returns the bytes
+     * moved.
+     *
+     * @throws IOException when a socket failed (errno in the message), or what {@code check} threw
+     */
+    public long transfer(Check check, LongConsumer moved) throws IOException {
+        long total = 0;
+        while (true) {
+            check.check();
+            int n = fill();
+            if (n == 0) {
+                return total;
+            }
+            if (n == WOULD_BLOCK) {
+                awaitReadable();
+                continue;
+            }
+            while (held > 0) {
+                if (drain() == WOULD_BLOCK) {
+                    awaitWritable();
+                    check.check();
+                }
+            }
+            moved.accept(n);
+            total += n;
+        }
+    }
+
     /**
      * Moves what {@code from} holds into the (empty) pipe: the bytes moved, 0 at the end of its
      * stream, or {@link #WOULD_BLOCK} when it holds nothing yet.
      *
      * @throws IOException when the socket failed, e.g. reset by its peer (errno in the message)
      */
-    public int fill() throws IOException {
+    int fill() throws IOException {
         // Only into an empty pipe: a pipe also fills up by its slots (one per segment), and then
         // EAGAIN would not mean that the socket is empty.
         if (held != 0) {
             throw new IllegalStateException("fill with " + held + " bytes still in the pipe");
         }
-        long n = splice(fromFd, writeEnd, capacity, "from");
+        long n = splice(fromFd, writeEnd, capacity, true);
         if (n > 0) {
             held += (int) n;
         }
@@ -150,8 +188,8 @@ public final class SplicePipe implements AutoCloseable {
      *
      * @throws IOException when the socket failed, e.g. its peer is gone (errno in the message)
      */
-    public int drain() throws IOException {
-        long n = splice(readEnd, toFd, held, "to");
+    int drain() throws IOException {
+        long n = splice(readEnd, toFd, held, false);
         if (n > 0) {
             held -= (int) n;
         }
@@ -159,17 +197,17 @@ public final class SplicePipe implements AutoCloseable {
     }
 
     /** Bytes in the pipe: read from {@code from}, not yet written to {@code to}. */
-    public int held() {
+    int held() {
         return held;
     }
 
     /** Parks until {@code from} has bytes (or its end of stream, or an error) to read. */
-    public void awaitReadable() throws IOException {
+    void awaitReadable() throws IOException {
         ((SelChImpl) from).park(Net.POLLIN);
     }
 
     /** Parks until {@code to} can take more bytes (or failed). */
-    public void awaitWritable() throws IOException {
+    void awaitWritable() throws IOException {
         ((SelChImpl) to).park(Net.POLLOUT);
     }
 
@@ -187,7 +225,8 @@ public final class SplicePipe implements AutoCloseable {
         }
     }
 
-    private long splice(int in, int out, int len, String side) throws IOException {
+    /** One splice call; {@code fromSocket} says which end is the socket, for the error message. */
+    private long splice(int in, int out, int len, boolean fromSocket) throws IOException {
         try {
             while (true) {
                 long n = (long) Native.SPLICE.invokeExact(state, in, MemorySegment.NULL, out, MemorySegment.NULL,
@@ -200,7 +239,7 @@ public final class SplicePipe implements AutoCloseable {
                     return WOULD_BLOCK;
                 }
                 if (errno != EINTR) {
-                    throw new IOException("splice " + side + " fd " + (side.equals("from") ? in : out)
+                    throw new IOException((fromSocket ? "splice from fd " + in : "splice to fd " + out)
                             + " failed: " + Libc.describe(errno));
                 }
             }
@@ -211,19 +250,12 @@ public final class SplicePipe implements AutoCloseable {
         }
     }
 
-    private static void requireNonBlocking(SocketChannel ch) {
+    private static void requireNonBlocking(MemorySegment state, SocketChannel ch) throws Throwable {
         int fd = SocketOptions.fd(ch);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Libc.CALL_STATE);
-            int flags = (int) Native.FCNTL.invokeExact(state, fd, F_GETFL, 0);
-            if (flags < 0 || (flags & O_NONBLOCK) == 0) {
-                throw new IllegalStateException("fd " + fd + " is in blocking mode (or gone): splicing it would block"
-                        + " the thread; a socket is non-blocking once a virtual thread has blocked on it");
-            }
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+        int flags = (int) Native.FCNTL.invokeExact(state, fd, F_GETFL, 0);
+        if (flags < 0 || (flags & O_NONBLOCK) == 0) {
+            throw new IllegalStateException("fd " + fd + " is in blocking mode (or gone): splicing it would block"
+                    + " the thread; a socket is non-blocking once a virtual thread has blocked on it");
         }
     }
 }

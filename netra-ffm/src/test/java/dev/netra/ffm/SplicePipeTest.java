@@ -52,27 +52,6 @@ class SplicePipeTest {
         return new SocketChannel[] {outer, inner};
     }
 
-    /** What a sidecar direction does: fill, drain fully, wait when a socket is not ready. */
-    private static long pump(SplicePipe pipe) throws IOException {
-        long moved = 0;
-        while (true) {
-            int n = pipe.fill();
-            if (n == 0) {
-                return moved;
-            }
-            if (n == SplicePipe.WOULD_BLOCK) {
-                pipe.awaitReadable();
-                continue;
-            }
-            moved += n;
-            while (pipe.held() > 0) {
-                if (pipe.drain() == SplicePipe.WOULD_BLOCK) {
-                    pipe.awaitWritable();
-                }
-            }
-        }
-    }
-
     @Test
     void movesEveryByteInOrderUntilTheEndOfStream() throws Exception {
         SocketChannel[] in = pair(false);
@@ -81,7 +60,8 @@ class SplicePipeTest {
         new Random(7).nextBytes(data);
         SplicePipe pipe = SplicePipe.open(in[1], out[1], 256 * 1024);
         open.add(pipe);
-        Future<Long> moved = threads.submit(() -> pump(pipe));
+        java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong();
+        Future<Long> moved = threads.submit(() -> pipe.transfer(() -> { }, heard::addAndGet));
         Future<byte[]> received = threads.submit(() -> digest(out[0]));
         threads.submit((Callable<Void>) () -> {
             for (int off = 0; off < data.length; off += 100_000) { // many writes: many fills
@@ -94,9 +74,34 @@ class SplicePipeTest {
             return null;
         });
         assertEquals(data.length, moved.get(30, TimeUnit.SECONDS));
+        assertEquals(data.length, heard.get(), "every chunk reported once written");
         assertEquals(0, pipe.held());
         out[1].shutdownOutput(); // what the sidecar does at the end of a direction
         assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), received.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aCheckThatThrowsStopsATransferThatWaits() throws Exception {
+        SocketChannel[] in = pair(false);
+        SocketChannel[] out = pair(false);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
+            Future<Long> moved = threads.submit(() -> pipe.transfer(() -> {
+                if (stop.get()) {
+                    throw new java.nio.channels.ClosedChannelException();
+                }
+            }, n -> { }));
+            in[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            ByteBuffer got = ByteBuffer.allocate(3);
+            while (got.hasRemaining()) {
+                out[0].read(got);
+            }
+            stop.set(true);
+            in[0].write(ByteBuffer.wrap(new byte[] {4})); // wakes the waiting transfer, which checks first
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> moved.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof java.nio.channels.ClosedChannelException, e.toString());
+        }
     }
 
     @Test

@@ -189,6 +189,10 @@ final class Connection implements Runnable {
                 return;
             }
         }
+        closeBoth();
+    }
+
+    private void closeBoth() {
         close(client);
         close(upstream);
     }
@@ -276,34 +280,17 @@ final class Connection implements Runnable {
                 return false;
             }
             buffers.giveBack();
-            while (true) {
-                ensureNotClosing();
-                int n = pipe.fill();
-                if (n == 0) {
-                    return true;
-                }
-                if (n == SplicePipe.WOULD_BLOCK) {
-                    pipe.awaitReadable();
-                    continue;
-                }
-                while (pipe.held() > 0) {
-                    if (pipe.drain() == SplicePipe.WOULD_BLOCK) {
-                        pipe.awaitWritable();
-                        ensureNotClosing();
-                    }
-                }
-                bytes.inc(n);
-            }
+            pipe.transfer(this::ensureNotClosing, bytes::inc);
+            return true;
         } finally {
             ctx.pipes().release(pipe);
-            boolean closeNow;
+            boolean lastOut;
             synchronized (spliceLock) {
                 splicers.remove(Thread.currentThread());
-                closeNow = splicers.isEmpty() && socketsClosing;
+                lastOut = splicers.isEmpty() && socketsClosing;
             }
-            if (closeNow) {
-                close(client);
-                close(upstream);
+            if (lastOut) {
+                closeBoth();
             }
         }
     }
