@@ -234,7 +234,7 @@ final class Connection implements Runnable {
             while ((n = buffers.read(from)) >= 0) {
                 forwarder.forward(buffers.current());
                 bytes.inc(n);
-                if (buffers.forwarded(n, forwarder.betweenMessages())) {
+                if (buffers.becameBulk(n, forwarder.betweenMessages())) {
                     if (forwarder.raw() && splice(from, to, bytes, buffers)) {
                         break; // the stream ended
                     }

@@ -68,12 +68,22 @@ final class DirectionBuffers {
     }
 
     /**
-     * After the {@code n} bytes read were forwarded: a read that drained the socket, or the end of a
-     * message, gives back what was borrowed. Returns true when this read made the direction a bulk
-     * flow (its reads keep filling the buffer): the caller then moves it by splice, or calls
-     * {@link #borrowLarge}.
+     * After the {@code n} bytes read were forwarded, in a direction that is always copied: a bulk
+     * flow trades up to a large buffer; a read that drained the socket, or the end of a message,
+     * gives back what was borrowed.
      */
-    boolean forwarded(int n, boolean betweenMessages) {
+    void forwarded(int n, boolean betweenMessages) {
+        if (becameBulk(n, betweenMessages)) {
+            borrowLarge();
+        }
+    }
+
+    /**
+     * {@link #forwarded} for a direction that may be spliced: returns true, having borrowed
+     * nothing, when this read made it a bulk flow (its reads keep filling the buffer); the caller
+     * then splices it or calls {@link #borrowLarge}.
+     */
+    boolean becameBulk(int n, boolean betweenMessages) {
         if (n < current.capacity() || betweenMessages) {
             fullReads = 0;
             if (current != home) { // on the home buffer nothing is borrowed: most reads end here

@@ -88,9 +88,7 @@ final class RoutedConnection {
             while ((n = buffers.read(client)) >= 0) {
                 requests.forward(buffers.current());
                 metrics.bytesToUpstream().inc(n);
-                if (buffers.forwarded(n, requests.betweenMessages())) {
-                    buffers.borrowLarge();
-                }
+                buffers.forwarded(n, requests.betweenMessages());
             }
             requests.endOfStream();
             if (session.tunneled()) {
@@ -219,9 +217,7 @@ final class RoutedConnection {
                     }
                     u.responses.forward(buffers.current());
                     metrics.bytesToClient().inc(n);
-                    if (buffers.forwarded(n, u.responses.betweenMessages())) {
-                        buffers.borrowLarge();
-                    }
+                    buffers.forwarded(n, u.responses.betweenMessages());
                 }
                 if (session.tunneled()) {
                     tunnel(u, buffers);
@@ -256,9 +252,7 @@ final class RoutedConnection {
         while ((n = buffers.read(u.channel)) >= 0) {
             Forwarder.writeFully(client, buffers.current());
             metrics.bytesToClient().inc(n);
-            if (buffers.forwarded(n, false)) {
-                buffers.borrowLarge();
-            }
+            buffers.forwarded(n, false);
         }
         client.shutdownOutput();
     }
