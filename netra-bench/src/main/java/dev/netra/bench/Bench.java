@@ -106,8 +106,9 @@ public final class Bench {
         // A first run after a build records the sidecar's AOT cache (bin/netra); users start from
         // the cache, so the measured starts do too. It carries traffic, as the images' training
         // run does: a cache recorded by a start that stopped at its first response missed what
-        // came up later (tracing's export path, bulk flows), and those classes were then loaded
-        // from the jar in every measured run (idle private memory +2-3 MB, varying with timing).
+        // came up later (tracing's export path, bulk flows), depending on timing, and those
+        // classes were then loaded from the jar in the measured runs (performance log, eighth
+        // round: idle RSS ~2.5 MB lower that way, RSS under load 1.4-4.5 MB higher).
         Case prime = cases.stream().filter(Case::netra).findFirst().orElse(null);
         if (prime != null) {
             System.out.println("priming: one start of the sidecar with traffic (records its AOT cache)");
