@@ -17,8 +17,13 @@ import java.util.function.BooleanSupplier;
  * kernel) a direction is copied as before.
  */
 final class Pipes {
-    /** Four times the kernel's default: a quarter of the splice calls per byte of a bulk flow. */
-    static final int PIPE_BYTES = 256 * 1024;
+    /**
+     * Eight times the kernel's default. Measured against 256 KB (one hop, fresh sidecars, 4 rounds):
+     * ~10% more MB/s and ~25% less sidecar CPU per byte; 1 MB did no better. The kernel counts a
+     * pipe's capacity against a per-uid limit (pipe-user-pages-soft, 64 MB by default) that the
+     * sidecars of a node share; past it a pipe keeps the default 64 KB and still works.
+     */
+    static final int PIPE_BYTES = 512 * 1024;
 
     private final boolean enabled;
     private final int max;
