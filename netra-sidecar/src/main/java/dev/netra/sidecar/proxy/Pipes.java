@@ -21,7 +21,7 @@ final class Pipes {
      * Eight times the kernel's default. Measured against 256 KB (one hop, fresh sidecars, 4 rounds):
      * ~10% more MB/s and ~25% less sidecar CPU per byte; 1 MB did no better. The kernel counts a
      * pipe's capacity against a per-uid limit (pipe-user-pages-soft, 64 MB by default) that the
-     * sidecars of a node share; past it a pipe keeps the default 64 KB and still works.
+     * sidecars of a node share; past it a pipe gets less (64 KB, then 2 pages) and still works.
      */
     static final int PIPE_BYTES = 512 * 1024;
 
