@@ -93,8 +93,9 @@ public final class SplicePipe implements AutoCloseable {
     }
 
     /**
-     * A pipe from {@code from} to {@code to} that holds about {@code bytes} (the kernel rounds it to
-     * pages; when the pod's limit on pipe memory refuses it, the default 64 KB).
+     * A pipe from {@code from} to {@code to} that holds about {@code bytes}: the kernel rounds it to
+     * pages, and gives less (64 KB, or two pages) once this uid's pipe budget is spent; see
+     * {@link #capacity}.
      *
      * @throws IOException when the kernel refuses a pipe (errno in the message)
      * @throws IllegalStateException when a socket is in blocking mode: splicing it would block
@@ -194,6 +195,11 @@ public final class SplicePipe implements AutoCloseable {
             held -= (int) n;
         }
         return (int) n;
+    }
+
+    /** What the pipe holds at most: what the kernel gave, which can be less than was asked. */
+    public int capacity() {
+        return capacity;
     }
 
     /** Bytes in the pipe: read from {@code from}, not yet written to {@code to}. */

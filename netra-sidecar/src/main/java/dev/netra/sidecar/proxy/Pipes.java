@@ -19,17 +19,25 @@ import java.util.function.BooleanSupplier;
 final class Pipes {
     /**
      * Eight times the kernel's default. Measured against 256 KB (one hop, fresh sidecars, 4 rounds):
-     * ~10% more MB/s and ~25% less sidecar CPU per byte; 1 MB did no better. The kernel counts a
-     * pipe's capacity against a per-uid limit (pipe-user-pages-soft, 64 MB by default) that the
-     * sidecars of a node share; past it a pipe gets less (64 KB, then 2 pages) and still works.
+     * ~10% more MB/s and ~25% less sidecar CPU per byte; 1 MB did no better.
      */
     static final int PIPE_BYTES = 512 * 1024;
+    /**
+     * The smallest pipe worth splicing through. The kernel counts a pipe's capacity against a
+     * per-uid budget (fs.pipe-user-pages-soft, 64 MB by default) that all sidecars of a node share;
+     * past it pipes stay at 64 KB and then shrink to two pages. Measured against copying with
+     * 256 KB buffers (3 rounds): a 64 KB pipe moved 482-603 against 536-716 MB/s, an 8 KB one
+     * 334-437, both with more CPU per byte; 256 KB was ahead of copying.
+     */
+    static final int MIN_PIPE_BYTES = 256 * 1024;
 
     private final boolean enabled;
     private final int max;
+    private final int pipeBytes;
     private final ProxyMetrics metrics;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean refusalLogged = new AtomicBoolean();
+    private final AtomicBoolean smallPipeLogged = new AtomicBoolean();
     private final AtomicBoolean linkStarted = new AtomicBoolean();
     private volatile boolean unavailable;
 
@@ -37,13 +45,14 @@ final class Pipes {
     private final Runnable linker;
 
     Pipes(boolean enabled, int max, ProxyMetrics metrics) {
-        this(enabled, max, metrics, SplicePipe::linked, SplicePipe::link);
+        this(enabled, max, PIPE_BYTES, metrics, SplicePipe::linked, SplicePipe::link);
     }
 
-    /** With the link step given (tests). */
-    Pipes(boolean enabled, int max, ProxyMetrics metrics, BooleanSupplier linked, Runnable linker) {
+    /** With the pipe size and the link step given (tests). */
+    Pipes(boolean enabled, int max, int pipeBytes, ProxyMetrics metrics, BooleanSupplier linked, Runnable linker) {
         this.enabled = enabled;
         this.max = max;
+        this.pipeBytes = pipeBytes;
         this.metrics = metrics;
         this.linked = linked;
         this.linker = linker;
@@ -72,9 +81,18 @@ final class Pipes {
             return null;
         }
         try {
-            SplicePipe pipe = SplicePipe.open(from, to, PIPE_BYTES);
-            metrics.spliced();
-            return pipe;
+            SplicePipe pipe = SplicePipe.open(from, to, pipeBytes);
+            if (pipe.capacity() >= MIN_PIPE_BYTES) {
+                metrics.spliced();
+                return pipe;
+            }
+            pipe.close();
+            if (smallPipeLogged.compareAndSet(false, true)) {
+                Logger.warn("conn={} bulk flow copied instead of spliced: the kernel gave a {} KB pipe (this uid's pipe budget,"
+                        + " fs.pipe-user-pages-soft, is spent by the node's sidecars, or fs.pipe-max-size is lower);"
+                        + " copying is faster than splicing through less than {} KB (logged once)",
+                        connectionId, pipe.capacity() / 1024, MIN_PIPE_BYTES / 1024);
+            }
         } catch (IOException e) {
             // e.g. out of file descriptors: copying still works
             if (refusalLogged.compareAndSet(false, true)) {

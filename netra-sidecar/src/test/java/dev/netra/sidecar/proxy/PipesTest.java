@@ -72,7 +72,7 @@ class PipesTest {
         java.util.concurrent.atomic.AtomicInteger links = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicReference<String> linkThread = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        Pipes pipes = new Pipes(true, 64, metrics, done::get, () -> {
+        Pipes pipes = new Pipes(true, 64, Pipes.PIPE_BYTES, metrics, done::get, () -> {
             links.incrementAndGet();
             linkThread.set(Thread.currentThread().getName());
             try {
@@ -102,7 +102,7 @@ class PipesTest {
     @Test
     void whereSpliceCannotBeLinkedEveryBulkFlowIsCopied() throws Exception {
         java.util.concurrent.atomic.AtomicInteger links = new java.util.concurrent.atomic.AtomicInteger();
-        Pipes pipes = new Pipes(true, 64, metrics, () -> false, () -> {
+        Pipes pipes = new Pipes(true, 64, Pipes.PIPE_BYTES, metrics, () -> false, () -> {
             links.incrementAndGet();
             throw new IllegalStateException("libc has no splice");
         });
@@ -124,6 +124,26 @@ class PipesTest {
         assertNull(pipes.open(1, connected(), connected()));
         assertEquals(0, metrics.spliceLimitHits(), "off by configuration is not a limit hit");
         assertEquals(0, pipes.inUse());
+    }
+
+    @Test
+    void aPipeSmallerThanTheMinimumIsClosedAndTheFlowCopied() throws Exception {
+        // what a pod gets once its node's sidecars have spent this uid's pipe budget
+        Pipes pipes = new Pipes(true, 64, 64 * 1024, metrics, SplicePipe::linked, SplicePipe::link);
+        SocketChannel a = connected();
+        SocketChannel b = connected();
+        long fds = openDescriptors();
+        assertNull(pipes.open(1, a, b), "a 64 KB pipe is slower than copying");
+        assertEquals(fds, openDescriptors(), "the small pipe's two descriptors are closed");
+        assertEquals(1, metrics.spliceLimitHits());
+        assertEquals(0, metrics.splicedFlows());
+        assertEquals(0, pipes.inUse());
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
     }
 
     @Test
