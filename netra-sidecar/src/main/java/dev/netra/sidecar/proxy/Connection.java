@@ -229,14 +229,18 @@ final class Connection implements Runnable {
     private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
                       CounterDataPoint bytes, Exchange.End endedBy) {
         DirectionBuffers buffers = ctx.directionBuffers(home);
+        boolean spliceRefused = false;
         try {
             int n;
             while ((n = buffers.read(from)) >= 0) {
                 forwarder.forward(buffers.current());
                 bytes.inc(n);
                 if (buffers.becameBulk(n, forwarder.betweenMessages())) {
-                    if (forwarder.raw() && splice(from, to, bytes, buffers)) {
-                        break; // the stream ended
+                    if (forwarder.raw()) {
+                        if (splice(from, to, bytes, buffers, !spliceRefused)) {
+                            break; // the stream ended
+                        }
+                        spliceRefused = true;
                     }
                     buffers.borrowLarge();
                 }
@@ -265,8 +269,8 @@ final class Connection implements Runnable {
      *
      * @throws ClosedChannelException when the connection was aborted (its sockets are closing)
      */
-    private boolean splice(SocketChannel from, SocketChannel to, CounterDataPoint bytes, DirectionBuffers buffers)
-            throws IOException {
+    private boolean splice(SocketChannel from, SocketChannel to, CounterDataPoint bytes, DirectionBuffers buffers,
+                           boolean countRefusal) throws IOException {
         synchronized (spliceLock) {
             if (socketsClosing) {
                 throw new ClosedChannelException();
@@ -275,7 +279,7 @@ final class Connection implements Runnable {
         }
         SplicePipe pipe = null;
         try {
-            pipe = ctx.pipes().open(id, from, to);
+            pipe = ctx.pipes().open(id, from, to, countRefusal);
             if (pipe == null) {
                 return false;
             }

@@ -60,9 +60,10 @@ final class Pipes {
 
     /**
      * A pipe from {@code from} to {@code to}, or null when the direction is to be copied; each pipe
-     * returned goes back through {@link #release}.
+     * returned goes back through {@link #release}. A refusal is counted when {@code countRefusal}:
+     * a copied direction asks again at each bulk streak, and is counted once.
      */
-    SplicePipe open(long connectionId, SocketChannel from, SocketChannel to) {
+    SplicePipe open(long connectionId, SocketChannel from, SocketChannel to, boolean countRefusal) {
         if (!enabled || unavailable) {
             return null;
         }
@@ -77,7 +78,9 @@ final class Pipes {
         }
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
-            metrics.spliceLimitHit();
+            if (countRefusal) {
+                metrics.spliceLimitHit();
+            }
             return null;
         }
         try {
@@ -102,7 +105,9 @@ final class Pipes {
             Logger.error(e, "conn={} cannot splice: bug", connectionId);
         }
         open.decrementAndGet();
-        metrics.spliceLimitHit();
+        if (countRefusal) {
+            metrics.spliceLimitHit();
+        }
         return null;
     }
 

@@ -50,16 +50,18 @@ class PipesTest {
         Pipes pipes = new Pipes(true, 2, metrics);
         SocketChannel a = connected();
         SocketChannel b = connected();
-        SplicePipe first = pipes.open(1, a, b);
-        SplicePipe second = pipes.open(2, b, a);
+        SplicePipe first = pipes.open(1, a, b, true);
+        SplicePipe second = pipes.open(2, b, a, true);
         assertNotNull(first);
         assertNotNull(second);
-        assertNull(pipes.open(3, a, b), "a third bulk flow is copied");
+        assertNull(pipes.open(3, a, b, true), "a third bulk flow is copied");
         assertEquals(1, metrics.spliceLimitHits());
+        assertNull(pipes.open(3, a, b, false), "its next streak asks again");
+        assertEquals(1, metrics.spliceLimitHits(), "and is not counted twice");
         assertEquals(2, metrics.splicedFlows());
         pipes.release(first);
         assertEquals(1, pipes.inUse());
-        SplicePipe third = pipes.open(4, a, b);
+        SplicePipe third = pipes.open(4, a, b, true);
         assertNotNull(third, "a released pipe makes room");
         pipes.release(second);
         pipes.release(third);
@@ -84,14 +86,14 @@ class PipesTest {
         });
         SocketChannel a = connected();
         SocketChannel b = connected();
-        assertNull(pipes.open(1, a, b), "not linked yet: copied");
-        assertNull(pipes.open(2, a, b), "still linking: copied, and linked once");
+        assertNull(pipes.open(1, a, b, true), "not linked yet: copied");
+        assertNull(pipes.open(2, a, b, true), "still linking: copied, and linked once");
         release.countDown();
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (!done.get() && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        SplicePipe pipe = pipes.open(3, a, b);
+        SplicePipe pipe = pipes.open(3, a, b, true);
         assertNotNull(pipe, "linked: spliced");
         pipes.release(pipe);
         assertEquals(1, links.get());
@@ -108,20 +110,20 @@ class PipesTest {
         });
         SocketChannel a = connected();
         SocketChannel b = connected();
-        assertNull(pipes.open(1, a, b));
+        assertNull(pipes.open(1, a, b, true));
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (links.get() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         Thread.sleep(50);
-        assertNull(pipes.open(2, a, b));
+        assertNull(pipes.open(2, a, b, true));
         assertEquals(1, links.get(), "tried once");
     }
 
     @Test
     void disabledSplicingOpensNoPipeAndCountsNothing() throws Exception {
         Pipes pipes = new Pipes(false, 64, metrics);
-        assertNull(pipes.open(1, connected(), connected()));
+        assertNull(pipes.open(1, connected(), connected(), true));
         assertEquals(0, metrics.spliceLimitHits(), "off by configuration is not a limit hit");
         assertEquals(0, pipes.inUse());
     }
@@ -133,7 +135,7 @@ class PipesTest {
         SocketChannel a = connected();
         SocketChannel b = connected();
         long fds = openDescriptors();
-        assertNull(pipes.open(1, a, b), "a 64 KB pipe is slower than copying");
+        assertNull(pipes.open(1, a, b, true), "a 64 KB pipe is slower than copying");
         assertEquals(fds, openDescriptors(), "the small pipe's two descriptors are closed");
         assertEquals(1, metrics.spliceLimitHits());
         assertEquals(0, metrics.splicedFlows());
@@ -151,7 +153,7 @@ class PipesTest {
         Pipes pipes = new Pipes(true, 64, metrics);
         SocketChannel closed = connected();
         closed.close();
-        assertNull(pipes.open(1, closed, connected()), "a closed socket (fd -1) gets no pipe");
+        assertNull(pipes.open(1, closed, connected(), true), "a closed socket (fd -1) gets no pipe");
         assertEquals(1, metrics.spliceLimitHits());
         assertEquals(0, pipes.inUse(), "the refused pipe's slot is free again");
     }
