@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Kernel pipes for bulk directions that are raw bytes (plain TCP, or HTTP gone opaque): their
  * bytes move socket to socket by splice(2) instead of through a copy buffer, a bounded number of
- * directions at a time. Without a pipe (NETRA_SPLICE_ENABLED=false, all in use, or refused by the
- * kernel) a direction is copied as before.
+ * directions at a time. Without a pipe (NETRA_SPLICE_ENABLED=false, all in use, refused by the
+ * kernel or too small) a direction is copied as before.
  */
 final class Pipes {
     /**
