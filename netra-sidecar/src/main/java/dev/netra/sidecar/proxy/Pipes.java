@@ -77,11 +77,7 @@ final class Pipes {
             return null;
         }
         if (open.incrementAndGet() > max) {
-            open.decrementAndGet();
-            if (countRefusal) {
-                metrics.spliceLimitHit();
-            }
-            return null;
+            return refused(countRefusal);
         }
         try {
             SplicePipe pipe = SplicePipe.open(from, to, pipeBytes);
@@ -104,6 +100,11 @@ final class Pipes {
         } catch (RuntimeException e) {
             Logger.error(e, "conn={} cannot splice: bug", connectionId);
         }
+        return refused(countRefusal);
+    }
+
+    /** Gives back the slot taken for a pipe that was not had; the direction is copied. */
+    private SplicePipe refused(boolean countRefusal) {
         open.decrementAndGet();
         if (countRefusal) {
             metrics.spliceLimitHit();
