@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.security.MessageDigest;
@@ -15,10 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,7 +64,7 @@ class SplicePipeTest {
         new Random(7).nextBytes(data);
         SplicePipe pipe = SplicePipe.open(in[1], out[1], 256 * 1024);
         open.add(pipe);
-        java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong heard = new AtomicLong();
         Future<Long> moved = threads.submit(() -> pipe.transfer(() -> { }, heard::addAndGet));
         Future<byte[]> received = threads.submit(() -> digest(out[0]));
         threads.submit((Callable<Void>) () -> {
@@ -84,11 +88,11 @@ class SplicePipeTest {
     void aCheckThatThrowsStopsATransferThatWaits() throws Exception {
         SocketChannel[] in = pair(false);
         SocketChannel[] out = pair(false);
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
         try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
             Future<Long> moved = threads.submit(() -> pipe.transfer(() -> {
                 if (stop.get()) {
-                    throw new java.nio.channels.ClosedChannelException();
+                    throw new ClosedChannelException();
                 }
             }, n -> { }));
             in[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
@@ -98,9 +102,8 @@ class SplicePipeTest {
             }
             stop.set(true);
             in[0].write(ByteBuffer.wrap(new byte[] {4})); // wakes the waiting transfer, which checks first
-            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
-                    () -> moved.get(10, TimeUnit.SECONDS));
-            assertTrue(e.getCause() instanceof java.nio.channels.ClosedChannelException, e.toString());
+            ExecutionException e = assertThrows(ExecutionException.class, () -> moved.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof ClosedChannelException, e.toString());
         }
     }
 

@@ -12,8 +12,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -70,10 +76,10 @@ class PipesTest {
 
     @Test
     void theFirstBulkFlowIsCopiedWhileASpareThreadLinksSplice() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger links = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<String> linkThread = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger links = new AtomicInteger();
+        AtomicReference<String> linkThread = new AtomicReference<>();
+        AtomicBoolean done = new AtomicBoolean();
         Pipes pipes = new Pipes(true, 64, Pipes.PIPE_BYTES, metrics, done::get, () -> {
             links.incrementAndGet();
             linkThread.set(Thread.currentThread().getName());
@@ -103,7 +109,7 @@ class PipesTest {
 
     @Test
     void whereSpliceCannotBeLinkedEveryBulkFlowIsCopied() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger links = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger links = new AtomicInteger();
         Pipes pipes = new Pipes(true, 64, Pipes.PIPE_BYTES, metrics, () -> false, () -> {
             links.incrementAndGet();
             throw new IllegalStateException("libc has no splice");
@@ -143,7 +149,7 @@ class PipesTest {
     }
 
     private static long openDescriptors() throws IOException {
-        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
         }
     }
