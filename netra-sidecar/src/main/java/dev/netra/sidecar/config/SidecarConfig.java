@@ -50,7 +50,8 @@ public record SidecarConfig(
         Duration connectTimeout,
         Duration shutdownGrace,
         int bufferBytes,
-        boolean spliceEnabled) {
+        boolean spliceEnabled,
+        int platformThreadConnections) {
 
     /** Jaeger client variables whose values are never printed. */
     private static final Set<String> SECRETS = Set.of("JAEGER_PASSWORD", "JAEGER_AUTH_TOKEN");
@@ -121,7 +122,8 @@ public record SidecarConfig(
                 Duration.ofMillis(env.integer("NETRA_CONNECT_TIMEOUT_MILLISECONDS", 10_000, 1, 600_000)),
                 env.seconds("NETRA_SHUTDOWN_GRACE_SECONDS", 30),
                 env.integer("NETRA_BUFFER_BYTES", 16_384, 1024, 1 << 20),
-                env.flag("NETRA_SPLICE_ENABLED", true));
+                env.flag("NETRA_SPLICE_ENABLED", true),
+                env.integer("NETRA_PLATFORM_THREAD_CONNECTIONS", 4, 0, 64));
     }
 
     private static String serviceName(List<String> args) {
@@ -205,6 +207,7 @@ public record SidecarConfig(
         lines.add("NETRA_SHUTDOWN_GRACE_SECONDS=" + shutdownGrace.toSeconds());
         lines.add("NETRA_BUFFER_BYTES=" + bufferBytes);
         lines.add("NETRA_SPLICE_ENABLED=" + spliceEnabled);
+        lines.add("NETRA_PLATFORM_THREAD_CONNECTIONS=" + platformThreadConnections);
         return lines;
     }
 }

@@ -50,6 +50,8 @@ public final class ProxyMetrics {
     private final CounterDataPoint largeBufferLimitHits;
     private final CounterDataPoint splicedFlows;
     private final CounterDataPoint spliceLimitHits;
+    private final CounterDataPoint platformThreadConnections;
+    private final CounterDataPoint movesToVirtualThreads;
     private final Counter httpFallbacks;
     private final Map<Direction, Map<Exchange.End, CounterDataPoint>> exchanges = new EnumMap<>(Direction.class);
 
@@ -95,6 +97,12 @@ public final class ProxyMetrics {
                 .register(registry).labelValues();
         spliceLimitHits = Counter.builder().name("netra_tcp_splice_limit_hits_total")
                 .help("Bulk raw directions copied because no pipe could be had: all in use, or the kernel refused one")
+                .register(registry).labelValues();
+        platformThreadConnections = Counter.builder().name("netra_tcp_platform_thread_connections_total")
+                .help("Connections that started on platform threads (at most NETRA_PLATFORM_THREAD_CONNECTIONS open)")
+                .register(registry).labelValues();
+        movesToVirtualThreads = Counter.builder().name("netra_tcp_virtual_thread_moves_total")
+                .help("Directions moved from a platform thread to a virtual thread: more connections opened, or a bulk flow went to splice")
                 .register(registry).labelValues();
         httpFallbacks = Counter.builder().name("netra_http_fallbacks_total")
                 .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
@@ -171,6 +179,22 @@ public final class ProxyMetrics {
 
     public long spliceLimitHits() {
         return spliceLimitHits.getLongValue();
+    }
+
+    public void platformThreadConnection() {
+        platformThreadConnections.inc();
+    }
+
+    public long platformThreadConnections() {
+        return platformThreadConnections.getLongValue();
+    }
+
+    public void movedToVirtualThread() {
+        movesToVirtualThreads.inc();
+    }
+
+    public long movesToVirtualThreads() {
+        return movesToVirtualThreads.getLongValue();
     }
 
     public long rejectedCount(Rejection reason) {

@@ -27,6 +27,8 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -66,6 +68,9 @@ final class Connection implements Runnable {
 
     @Override
     public void run() {
+        if (!Thread.currentThread().isVirtual()) {
+            ctx.metrics().platformThreadConnection();
+        }
         ConnectionMetrics m = null;
         ByteBuffer toUpstream = null;
         ByteBuffer toClient = null;
@@ -138,10 +143,10 @@ final class Connection implements Runnable {
             ByteBuffer back = toClient;
             ConnectionMetrics cm = m;
             Forwarder reverseForwarder = responses;
-            Thread reverse = Thread.ofVirtual().name("netra-conn-" + id + "-rev")
-                    .start(() -> pump(up, client, reverseForwarder, back, cm.bytesToClient(), Exchange.End.UPSTREAM_GONE));
+            FutureTask<Void> reverse = ctx.threads().startSecond(id,
+                    () -> pump(up, client, reverseForwarder, back, cm.bytesToClient(), Exchange.End.UPSTREAM_GONE));
             pump(client, up, requests, toUpstream, m.bytesToUpstream(), Exchange.End.CLIENT_GONE);
-            reverse.join();
+            awaitSecond(reverse);
         } catch (InterruptedException e) {
             abort("interrupted");
             toClient = null; // the reverse pump may still hold it: leave it to the GC
@@ -230,13 +235,23 @@ final class Connection implements Runnable {
                       CounterDataPoint bytes, Exchange.End endedBy) {
         DirectionBuffers buffers = ctx.directionBuffers(home);
         boolean spliceRefused = false;
+        boolean platform = !Thread.currentThread().isVirtual();
+        boolean moving = false;
         try {
             int n;
             while ((n = buffers.read(from)) >= 0) {
                 forwarder.forward(buffers.current());
                 bytes.inc(n);
+                if (platform && ctx.threads().crowded()) {
+                    moving = true;
+                    break;
+                }
                 if (buffers.becameBulk(n, forwarder.betweenMessages())) {
                     if (forwarder.raw()) {
+                        if (platform && ctx.pipes().available()) {
+                            moving = true; // a splice waits on the JDK's poller: only virtual threads splice
+                            break;
+                        }
                         if (splice(from, to, bytes, buffers, !spliceRefused)) {
                             break; // the stream ended
                         }
@@ -245,10 +260,12 @@ final class Connection implements Runnable {
                     buffers.borrowLarge();
                 }
             }
-            firstEnd.compareAndSet(null, endedBy);
-            forwarder.endOfStream();
-            // Half-close: this direction ended; the other keeps flowing until it ends too.
-            to.shutdownOutput();
+            if (!moving) {
+                firstEnd.compareAndSet(null, endedBy);
+                forwarder.endOfStream();
+                // Half-close: this direction ended; the other keeps flowing until it ends too.
+                to.shutdownOutput();
+            }
         } catch (ClosedChannelException e) {
             // closed by abort() on the other pump; it has logged why
         } catch (IOException e) {
@@ -260,6 +277,38 @@ final class Connection implements Runnable {
             abort("peer reset");
         } finally {
             buffers.giveBack();
+        }
+        if (moving) {
+            continueOnVirtualThread(() -> pump(from, to, forwarder, home, bytes, endedBy));
+        }
+    }
+
+    /**
+     * Runs the rest of a direction on a virtual thread, between two reads (all that was read has
+     * been forwarded), and waits for it: the platform thread stays with its connection but no
+     * longer takes a core from the carriers.
+     */
+    private void continueOnVirtualThread(Runnable rest) {
+        ctx.metrics().movedToVirtualThread();
+        Thread v = Thread.ofVirtual().name(Thread.currentThread().getName()).start(rest);
+        try {
+            v.join();
+        } catch (InterruptedException e) {
+            abort("interrupted");
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the second direction; what it threw is thrown here (a bug: a direction handles I/O errors). */
+    private static void awaitSecond(FutureTask<Void> second) throws InterruptedException {
+        try {
+            second.get();
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case RuntimeException r -> throw r;
+                case Error err -> throw err;
+                default -> throw new IllegalStateException(e.getCause());
+            }
         }
     }
 

@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Accepts intercepted connections on NETRA_PORT (IPv4 and IPv6 on one dual-stack socket) and
- * runs each on a virtual thread; a connection permit is taken before each accept, so at most
- * NETRA_MAX_CONNECTIONS are open and the kernel backlog absorbs the rest.
+ * runs each on a thread of its own ({@link ConnectionThreads}); a connection permit is taken
+ * before each accept, so at most NETRA_MAX_CONNECTIONS are open and the kernel backlog absorbs
+ * the rest.
  */
 public final class Listener implements ProxyContext, AutoCloseable {
     private static final int MAX_LARGE_BUFFERS = 32;
@@ -36,6 +37,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
     private final dev.netra.sidecar.routing.Router router;
     private final Semaphore permits;
     private final Map<Long, Connection> open = new ConcurrentHashMap<>();
+    private final ConnectionThreads threads;
     private final AtomicLong ids = new AtomicLong();
     private volatile ServerSocketChannel server;
     private volatile boolean accepting;
@@ -57,6 +59,9 @@ public final class Listener implements ProxyContext, AutoCloseable {
         // Large buffers for bulk flows: 32 x 256 KB = 8 MB of direct memory at most.
         this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
         this.pipes = new Pipes(config.spliceEnabled(), MAX_PIPES, metrics);
+        // A routed connection's directions do not move between threads (RoutedConnection): they
+        // run on virtual threads.
+        this.threads = new ConnectionThreads(router == null ? config.platformThreadConnections() : 0, open::size);
     }
 
     /** Lets go of pooled copy buffers and head arrays (an idle sidecar giving memory back). */
@@ -97,7 +102,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
                 }
                 Connection c = new Connection(ids.incrementAndGet(), client, this);
                 open.put(c.id(), c);
-                Thread.ofVirtual().name("netra-conn-" + c.id()).start(c);
+                threads.start(c);
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             Logger.debug("listener closed");
@@ -154,6 +159,12 @@ public final class Listener implements ProxyContext, AutoCloseable {
     public void close() {
         stopAccepting();
         abortAll();
+        threads.close();
+    }
+
+    @Override
+    public ConnectionThreads threads() {
+        return threads;
     }
 
     @Override

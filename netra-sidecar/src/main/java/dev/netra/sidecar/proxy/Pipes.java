@@ -58,6 +58,11 @@ final class Pipes {
         this.linker = linker;
     }
 
+    /** Whether a bulk direction may be spliced at all (enabled, and splice works here). */
+    boolean available() {
+        return enabled && !unavailable;
+    }
+
     /**
      * A pipe from {@code from} to {@code to}, or null when the direction is to be copied; each pipe
      * returned goes back through {@link #release}. A refusal is counted when {@code countRefusal}:

@@ -15,6 +15,9 @@ interface ProxyContext {
 
     BufferPool buffers();
 
+    /** The threads connections run on. */
+    ConnectionThreads threads();
+
     /** Pipes for bulk raw directions (splice). */
     Pipes pipes();
 

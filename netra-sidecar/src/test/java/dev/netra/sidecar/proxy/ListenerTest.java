@@ -216,6 +216,8 @@ class ListenerTest {
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
         assertEquals(2, metrics.splicedFlows(), "both directions went by splice");
+        assertEquals(1, metrics.platformThreadConnections(), "the connection started on platform threads");
+        assertEquals(2, metrics.movesToVirtualThreads(), "and each direction moved to a virtual thread to splice");
         assertEquals(0, listener.pipes().inUse(), "and gave their pipes back");
         assertEquals(0, listener.buffers().largeInUse(), "no large buffer was needed");
         ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
@@ -401,6 +403,56 @@ class ListenerTest {
             assertEquals("12345\n", header);
             assertArrayEquals(reply, Arrays.copyOfRange(all, 6, all.length));
         }
+    }
+
+    /** Sends {@code size} random bytes through {@code s} (an echo behind the proxy) and checks they come back. */
+    private static void echoed(Socket s, int size, int seed) throws IOException {
+        byte[] sent = new byte[size];
+        new Random(seed).nextBytes(sent);
+        s.getOutputStream().write(sent);
+        assertArrayEquals(sent, s.getInputStream().readNBytes(size));
+    }
+
+    @Test
+    void connectionsRunOnPlatformThreadsUntilMoreAreOpenThenMoveWithoutLosingAByte() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_PLATFORM_THREAD_CONNECTIONS", "1", "NETRA_SPLICE_ENABLED", "false"));
+        try (Socket first = new Socket(proxy.getAddress(), proxy.getPort())) {
+            first.setSoTimeout(10_000);
+            echoed(first, 1000, 1);
+            assertEquals(1, metrics.platformThreadConnections(), "alone: on platform threads");
+            assertEquals(0, metrics.movesToVirtualThreads());
+            try (Socket second = new Socket(proxy.getAddress(), proxy.getPort())) {
+                second.setSoTimeout(10_000);
+                echoed(second, 1000, 2);
+                assertEquals(1, metrics.platformThreadConnections(), "two open: the second is on virtual threads");
+                // The first one's directions move at their next read, with what that read got.
+                for (int i = 0; i < 20; i++) {
+                    echoed(first, 3000, 10 + i);
+                }
+                assertEquals(2, metrics.movesToVirtualThreads(), "both directions of the first moved, once each");
+                echoed(second, 3000, 3);
+            }
+            echoed(first, 1000, 4);
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
+        long bytes = 1000 + 1000 + 20 * 3000 + 3000 + 1000;
+        assertEquals(bytes, inbound.bytesToUpstream().getLongValue(), "counted once across the move");
+        assertEquals(bytes, inbound.bytesToClient().getLongValue());
+    }
+
+    @Test
+    void withNoPlatformThreadConnectionsEveryConnectionIsVirtual() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of("NETRA_PLATFORM_THREAD_CONNECTIONS", "0"));
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            echoed(s, 1000, 1);
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(0, metrics.platformThreadConnections());
+        assertEquals(0, metrics.movesToVirtualThreads());
     }
 
     @Test

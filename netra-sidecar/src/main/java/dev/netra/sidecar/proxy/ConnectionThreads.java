@@ -1,0 +1,90 @@
+package dev.netra.sidecar.proxy;
+
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * Picks the thread each connection's directions run on: a platform thread while at most
+ * NETRA_PLATFORM_THREAD_CONNECTIONS connections are open, a virtual thread otherwise.
+ *
+ * <p>A virtual thread's blocking read parks and is woken through the JDK's poller and a carrier
+ * thread; a platform thread blocked in read(2) is woken by the kernel directly. At one to four
+ * busy connections that halved the sidecar's CPU per request (README, Performance). With many
+ * connections, platform threads would each compete with the carriers for the cores, so a
+ * direction on a platform thread moves to a virtual thread once more connections are open
+ * ({@link #crowded}). Platform threads come from a pool (creating one cost ~1 ms here, per
+ * connection when connections are short) that keeps none while the sidecar is idle.
+ */
+final class ConnectionThreads implements AutoCloseable {
+    /** How long an unused platform thread is kept for the next connection. */
+    private static final long KEEP_ALIVE_SECONDS = 10;
+    private static final int STACK_BYTES = 256 * 1024;
+
+    private final int platformConnections;
+    private final IntSupplier openConnections;
+    /** Null when no connection runs on platform threads. */
+    private final ThreadPoolExecutor platform;
+
+    /**
+     * @param platformConnections connections that may run on platform threads (two threads each)
+     * @param openConnections     how many connections are open now, the one starting included
+     */
+    ConnectionThreads(int platformConnections, IntSupplier openConnections) {
+        this.platformConnections = platformConnections;
+        this.openConnections = openConnections;
+        if (platformConnections == 0) {
+            platform = null;
+        } else {
+            // No queue: a task goes to an idle pooled thread or a new one, and when all 2 x N are
+            // busy (directions that moved to virtual threads still hold theirs), to a virtual thread.
+            platform = new ThreadPoolExecutor(0, 2 * platformConnections, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
+                    new SynchronousQueue<>(),
+                    Thread.ofPlatform().name("netra-conn-platform-", 0).stackSize(STACK_BYTES).daemon().factory(),
+                    (task, pool) -> Thread.ofVirtual().name("netra-conn").start(task));
+        }
+    }
+
+    /** Starts {@code connection}: on a platform thread while the sidecar is not {@link #crowded}. */
+    void start(Connection connection) {
+        if (platform != null && !crowded()) {
+            platform.execute(connection);
+        } else {
+            Thread.ofVirtual().name("netra-conn-" + connection.id()).start(connection);
+        }
+    }
+
+    /**
+     * Starts a connection's second direction on the same kind of thread as the caller (its first):
+     * the returned task is done when {@code direction} returned or threw.
+     */
+    FutureTask<Void> startSecond(long connectionId, Runnable direction) {
+        FutureTask<Void> task = new FutureTask<>(direction, null);
+        if (platform != null && !Thread.currentThread().isVirtual()) {
+            platform.execute(task);
+        } else {
+            Thread.ofVirtual().name("netra-conn-" + connectionId + "-rev").start(task);
+        }
+        return task;
+    }
+
+    /** More connections are open than may run on platform threads: those on one move off it. */
+    boolean crowded() {
+        return openConnections.getAsInt() > platformConnections;
+    }
+
+    /** Platform threads alive now (busy or kept for the next connection). */
+    int platformThreads() {
+        return platform == null ? 0 : platform.getPoolSize();
+    }
+
+    /** Lets pooled threads end; directions still running go on. */
+    @Override
+    public void close() {
+        if (platform != null) {
+            platform.shutdown();
+        }
+    }
+}
