@@ -275,6 +275,10 @@ final class Connection implements Runnable {
                         id, side(from), side(to), e.getMessage());
             }
             abort("peer reset");
+        } catch (RuntimeException e) {
+            // here, not in run(): the second direction's thread has no run() to catch it
+            Logger.error(e, "conn={} {} -> {} failed: bug", id, side(from), side(to));
+            abort("bug");
         } finally {
             buffers.giveBack();
         }
@@ -290,7 +294,7 @@ final class Connection implements Runnable {
      */
     private void continueOnVirtualThread(Runnable rest) {
         ctx.metrics().movedToVirtualThread();
-        Thread v = Thread.ofVirtual().name(Thread.currentThread().getName()).start(rest);
+        Thread v = Thread.ofVirtual().name("netra-conn-" + id).start(rest);
         try {
             v.join();
         } catch (InterruptedException e) {
@@ -299,16 +303,15 @@ final class Connection implements Runnable {
         }
     }
 
-    /** Waits for the second direction; what it threw is thrown here (a bug: a direction handles I/O errors). */
+    /** Waits for the second direction; an Error it threw (pump catches the rest) is thrown here. */
     private static void awaitSecond(FutureTask<Void> second) throws InterruptedException {
         try {
             second.get();
         } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case RuntimeException r -> throw r;
-                case Error err -> throw err;
-                default -> throw new IllegalStateException(e.getCause());
+            if (e.getCause() instanceof Error err) {
+                throw err;
             }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
