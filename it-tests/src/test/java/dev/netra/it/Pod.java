@@ -145,6 +145,20 @@ final class Pod implements AutoCloseable {
         }
     }
 
+    /** The sidecar's pooled platform threads alive now (kept 10 s after their last connection). */
+    long sidecarPooledConnectionThreads() {
+        try {
+            // the kernel keeps 15 characters of a thread's name: netra-conn-platform-N -> netra-conn-plat
+            ExecResult r = sidecar.execInContainer("sh", "-c", "cat /proc/1/task/*/comm | grep -c '^netra-conn-plat' || true");
+            return Long.parseLong(r.getStdout().trim());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Resident memory of the sidecar's JVM, in KiB. */
     long sidecarRssKib() {
         try {
