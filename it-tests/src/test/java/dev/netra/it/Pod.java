@@ -133,37 +133,24 @@ final class Pod implements AutoCloseable {
 
     /** Open file descriptors and threads of the sidecar's JVM (pid 1 of its container). */
     long[] sidecarFdsAndThreads() {
-        try {
-            ExecResult fds = sidecar.execInContainer("sh", "-c", "ls /proc/1/fd | wc -l");
-            ExecResult threads = sidecar.execInContainer("sh", "-c", "grep Threads /proc/1/status | tr -dc 0-9");
-            return new long[] {Long.parseLong(fds.getStdout().trim()), Long.parseLong(threads.getStdout().trim())};
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return new long[] {sidecarNumber("ls /proc/1/fd | wc -l"), sidecarNumber("grep Threads /proc/1/status | tr -dc 0-9")};
     }
 
     /** The sidecar's pooled platform threads alive now (kept 10 s after their last connection). */
     long sidecarPooledConnectionThreads() {
-        try {
-            // the kernel keeps 15 characters of a thread's name: netra-conn-platform-N -> netra-conn-plat
-            ExecResult r = sidecar.execInContainer("sh", "-c", "cat /proc/1/task/*/comm | grep -c '^netra-conn-plat' || true");
-            return Long.parseLong(r.getStdout().trim());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        // the kernel keeps 15 characters of a thread's name: netra-conn-platform-N -> netra-conn-plat
+        return sidecarNumber("cat /proc/1/task/*/comm | grep -c '^netra-conn-plat' || true");
     }
 
     /** Resident memory of the sidecar's JVM, in KiB. */
     long sidecarRssKib() {
+        return sidecarNumber("grep VmRSS /proc/1/status | tr -dc 0-9");
+    }
+
+    /** The number a shell command prints in the sidecar's container. */
+    private long sidecarNumber(String command) {
         try {
-            ExecResult rss = sidecar.execInContainer("sh", "-c", "grep VmRSS /proc/1/status | tr -dc 0-9");
-            return Long.parseLong(rss.getStdout().trim());
+            return Long.parseLong(sidecar.execInContainer("sh", "-c", command).getStdout().trim());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

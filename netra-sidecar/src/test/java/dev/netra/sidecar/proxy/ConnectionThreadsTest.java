@@ -24,30 +24,22 @@ class ConnectionThreadsTest {
         }
     }
 
-    /** Where {@code task} ran: true on a virtual thread. */
-    private static boolean ranVirtual(FutureTask<Void> task, CompletableFuture<Boolean> virtual) throws Exception {
-        task.get(5, TimeUnit.SECONDS);
+    /** Starts a second direction from a thread {@code caller} makes: whether it ran on a virtual thread. */
+    private boolean secondRanVirtual(Thread.Builder caller) throws Exception {
+        CompletableFuture<Boolean> virtual = new CompletableFuture<>();
+        CompletableFuture<FutureTask<Void>> started = new CompletableFuture<>();
+        caller.start(() -> started.complete(
+                threads.startSecond(1, () -> virtual.complete(Thread.currentThread().isVirtual())))).join();
+        started.get().get(5, TimeUnit.SECONDS);
         return virtual.get(5, TimeUnit.SECONDS);
-    }
-
-    private FutureTask<Void> second(CompletableFuture<Boolean> virtual) {
-        return threads.startSecond(1, () -> virtual.complete(Thread.currentThread().isVirtual()));
     }
 
     @Test
     void theSecondDirectionRunsOnTheSameKindOfThreadAsTheFirst() throws Exception {
         threads = new ConnectionThreads(2, open::get);
         assertEquals(0, threads.platformThreads(), "an idle sidecar keeps no platform thread");
-
-        CompletableFuture<Boolean> fromVirtual = new CompletableFuture<>();
-        CompletableFuture<FutureTask<Void>> started = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> started.complete(second(fromVirtual))).join();
-        assertTrue(ranVirtual(started.get(), fromVirtual));
-
-        CompletableFuture<Boolean> fromPlatform = new CompletableFuture<>();
-        CompletableFuture<FutureTask<Void>> startedP = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> startedP.complete(second(fromPlatform))).join();
-        assertFalse(ranVirtual(startedP.get(), fromPlatform), "a platform thread's second direction gets one too");
+        assertTrue(secondRanVirtual(Thread.ofVirtual()));
+        assertFalse(secondRanVirtual(Thread.ofPlatform()), "a platform thread's second direction gets one too");
         assertEquals(1, threads.platformThreads(), "kept for the next connection");
     }
 
@@ -80,15 +72,12 @@ class ConnectionThreadsTest {
         };
         CompletableFuture<FutureTask<Void>> a = new CompletableFuture<>();
         CompletableFuture<FutureTask<Void>> b = new CompletableFuture<>();
-        CompletableFuture<FutureTask<Void>> c = new CompletableFuture<>();
-        CompletableFuture<Boolean> third = new CompletableFuture<>();
         Thread.ofPlatform().start(() -> {
             a.complete(threads.startSecond(1, hold));
             b.complete(threads.startSecond(2, hold));
         }).join();
         assertTrue(busy.await(5, TimeUnit.SECONDS));
-        Thread.ofPlatform().start(() -> c.complete(second(third))).join();
-        assertTrue(ranVirtual(c.get(), third), "no third platform thread");
+        assertTrue(secondRanVirtual(Thread.ofPlatform()), "no third platform thread");
         assertEquals(2, threads.platformThreads());
         release.countDown();
         a.get().get(5, TimeUnit.SECONDS);
