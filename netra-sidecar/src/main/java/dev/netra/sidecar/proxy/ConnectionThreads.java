@@ -11,8 +11,9 @@ import java.util.function.IntSupplier;
  * NETRA_PLATFORM_THREAD_CONNECTIONS connections are open, a virtual thread otherwise.
  *
  * <p>A virtual thread's blocking read parks and is woken through the JDK's poller and a carrier
- * thread; a platform thread blocked in read(2) is woken by the kernel directly. At one to four
- * busy connections that halved the sidecar's CPU per request (README, Performance). With many
+ * thread; a platform thread blocked in read(2) is woken by the kernel directly. At one busy
+ * connection that halved the sidecar's CPU per request, at four it cut it 7-29% (README,
+ * Performance). With many
  * connections, platform threads would each compete with the carriers for the cores, so a
  * direction on a platform thread moves to a virtual thread once more connections are open
  * ({@link #crowded}). Platform threads come from a pool (creating one cost ~1 ms here, per
