@@ -36,6 +36,7 @@ class SidecarConfigTest {
         assertEquals("X-Route", c.routingHeader());
         assertEquals("X-Route", c.routingCookieName());
         assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
+        assertEquals(4, c.platformThreadConnections());
     }
 
     @Test
@@ -101,6 +102,7 @@ class SidecarConfigTest {
             "NETRA_MAX_CONNECTIONS|0|NETRA_MAX_CONNECTIONS='0' is invalid: expected an integer from 1 to 1000000",
             "NETRA_SHUTDOWN_GRACE_SECONDS|-3|NETRA_SHUTDOWN_GRACE_SECONDS='-3' is invalid: expected an integer from 0 to 86400",
             "NETRA_BUFFER_BYTES|10|NETRA_BUFFER_BYTES='10' is invalid: expected an integer from 1024 to 1048576",
+            "NETRA_PLATFORM_THREAD_CONNECTIONS|65|NETRA_PLATFORM_THREAD_CONNECTIONS='65' is invalid: expected an integer from 0 to 64",
     })
     void everyBadValueIsNamedWithItsVariable(String name, String value, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> SidecarConfig.from(Map.of(name, value), ARGS));
