@@ -27,7 +27,6 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -146,7 +145,7 @@ final class Connection implements Runnable {
             FutureTask<Void> reverse = ctx.threads().startSecond(id,
                     () -> pump(up, client, reverseForwarder, back, cm.bytesToClient(), Exchange.End.UPSTREAM_GONE));
             pump(client, up, requests, toUpstream, m.bytesToUpstream(), Exchange.End.CLIENT_GONE);
-            awaitSecond(reverse);
+            ConnectionThreads.awaitSecond(reverse);
         } catch (InterruptedException e) {
             abort("interrupted");
             toClient = null; // the reverse pump may still hold it: leave it to the GC
@@ -287,31 +286,13 @@ final class Connection implements Runnable {
         }
     }
 
-    /**
-     * Runs the rest of a direction on a virtual thread, between two reads (all that was read has
-     * been forwarded), and waits for it: the platform thread stays with its connection but no
-     * longer takes a core from the carriers.
-     */
+    /** The rest of a direction on a virtual thread (the sidecar became crowded), waited for. */
     private void continueOnVirtualThread(Runnable rest) {
-        ctx.metrics().movedToVirtualThread();
-        Thread v = Thread.ofVirtual().name("netra-conn-" + id).start(rest);
         try {
-            v.join();
+            ctx.threads().continueOnVirtualThread(id, rest);
         } catch (InterruptedException e) {
             abort("interrupted");
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Waits for the second direction; an Error it threw (pump catches the rest) is thrown here. */
-    private static void awaitSecond(FutureTask<Void> second) throws InterruptedException {
-        try {
-            second.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
         }
     }
 

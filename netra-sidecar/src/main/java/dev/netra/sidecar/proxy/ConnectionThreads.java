@@ -1,6 +1,8 @@
 package dev.netra.sidecar.proxy;
 
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,33 +27,35 @@ final class ConnectionThreads implements AutoCloseable {
 
     private final int platformConnections;
     private final IntSupplier openConnections;
+    private final Runnable moved;
     /** Null when no connection runs on platform threads. */
     private final ThreadPoolExecutor platform;
 
     /**
      * @param platformConnections connections that may run on platform threads (two threads each)
      * @param openConnections     how many connections are open now, the one starting included
+     * @param moved               told of each direction that {@link #continueOnVirtualThread moves}
      */
-    ConnectionThreads(int platformConnections, IntSupplier openConnections) {
+    ConnectionThreads(int platformConnections, IntSupplier openConnections, Runnable moved) {
         this.platformConnections = platformConnections;
         this.openConnections = openConnections;
+        this.moved = moved;
         if (platformConnections == 0) {
             platform = null;
         } else {
             // No queue: a task goes to an idle pooled thread or a new one, and when all 2 x N are
-            // busy (directions that moved to virtual threads still hold theirs), to a virtual thread.
+            // busy (directions that moved to virtual threads still hold theirs), it is refused and
+            // runs on a virtual thread.
             platform = new ThreadPoolExecutor(0, 2 * platformConnections, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
                     new SynchronousQueue<>(),
                     Thread.ofPlatform().name("netra-conn-platform-", 0).stackSize(STACK_BYTES).daemon().factory(),
-                    (task, pool) -> Thread.ofVirtual().name("netra-conn").start(task));
+                    new ThreadPoolExecutor.AbortPolicy());
         }
     }
 
     /** Starts {@code connection}: on a platform thread while the sidecar is not {@link #crowded}. */
     void start(Connection connection) {
-        if (platform != null && !crowded()) {
-            platform.execute(connection);
-        } else {
+        if (platform == null || crowded() || !offered(connection)) {
             Thread.ofVirtual().name("netra-conn-" + connection.id()).start(connection);
         }
     }
@@ -62,12 +66,45 @@ final class ConnectionThreads implements AutoCloseable {
      */
     FutureTask<Void> startSecond(long connectionId, Runnable direction) {
         FutureTask<Void> task = new FutureTask<>(direction, null);
-        if (platform != null && !Thread.currentThread().isVirtual()) {
-            platform.execute(task);
-        } else {
+        if (platform == null || Thread.currentThread().isVirtual() || !offered(task)) {
             Thread.ofVirtual().name("netra-conn-" + connectionId + "-rev").start(task);
         }
         return task;
+    }
+
+    /**
+     * Waits for a direction {@link #startSecond} started; an Error it threw is
+     * thrown here (directions catch the rest themselves).
+     */
+    static void awaitSecond(FutureTask<Void> second) throws InterruptedException {
+        try {
+            second.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Whether a pooled platform thread took {@code task}: false when all are busy. */
+    private boolean offered(Runnable task) {
+        try {
+            platform.execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs the rest of a direction that was on a platform thread on a virtual thread, between two
+     * reads, and waits for it: the platform thread stays with its connection but no longer takes
+     * a core from the carriers. Called once the sidecar is {@link #crowded}.
+     */
+    void continueOnVirtualThread(long connectionId, Runnable rest) throws InterruptedException {
+        moved.run();
+        Thread.ofVirtual().name("netra-conn-" + connectionId).start(rest).join();
     }
 
     /** More connections are open than may run on platform threads: those on one move off it. */

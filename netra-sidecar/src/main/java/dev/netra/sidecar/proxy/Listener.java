@@ -59,9 +59,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
         // Large buffers for bulk flows: 32 x 256 KB = 8 MB of direct memory at most.
         this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
         this.pipes = new Pipes(config.spliceEnabled(), MAX_PIPES, metrics);
-        // A routed connection's directions do not move between threads (RoutedConnection): they
-        // run on virtual threads.
-        this.threads = new ConnectionThreads(router == null ? config.platformThreadConnections() : 0, open::size);
+        this.threads = new ConnectionThreads(config.platformThreadConnections(), open::size, metrics::movedToVirtualThread);
     }
 
     /** Lets go of pooled copy buffers and head arrays (an idle sidecar giving memory back). */

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -73,13 +74,26 @@ final class RoutedConnection {
         this.router = router;
     }
 
-    /** Runs until both directions ended; returns how exchanges still open ended. */
+    /**
+     * Runs until both directions ended; returns how exchanges still open ended. Like a plain
+     * connection's, the two directions run on platform threads while few connections are open and
+     * move to virtual threads between two reads once more are ({@link ConnectionThreads}).
+     */
     Exchange.End run(byte[] prefix, ByteBuffer requestBuffer, ByteBuffer responseBuffer) throws InterruptedException {
         session.selector(this::select);
         Forwarder requests = session.requests(toUpstream);
-        Thread responder = Thread.ofVirtual().name("netra-conn-" + id + "-rev")
-                .start(() -> respond(ctx.directionBuffers(responseBuffer)));
-        DirectionBuffers buffers = ctx.directionBuffers(requestBuffer);
+        FutureTask<Void> responder = ctx.threads().startSecond(id, () -> respond(responseBuffer, null));
+        request(requests, requestBuffer, prefix);
+        ConnectionThreads.awaitSecond(responder);
+        closeAll();
+        return clientEndedFirst ? Exchange.End.CLIENT_GONE : Exchange.End.UPSTREAM_GONE;
+    }
+
+    /** Reads requests from the client and forwards them where {@link #select} sends each. */
+    private void request(Forwarder requests, ByteBuffer home, byte[] prefix) {
+        DirectionBuffers buffers = ctx.directionBuffers(home);
+        boolean platform = !Thread.currentThread().isVirtual();
+        boolean moving = false;
         try {
             if (prefix != null && prefix.length > 0) {
                 requests.forward(ByteBuffer.wrap(prefix));
@@ -89,23 +103,34 @@ final class RoutedConnection {
                 requests.forward(buffers.current());
                 metrics.bytesToUpstream().inc(n);
                 buffers.forwarded(n, requests.betweenMessages());
+                if (platform && ctx.threads().crowded()) {
+                    moving = true;
+                    break;
+                }
             }
-            requests.endOfStream();
-            if (session.tunneled()) {
-                toUpstream.shutdownOutput();
+            if (!moving) {
+                requests.endOfStream();
+                if (session.tunneled()) {
+                    toUpstream.shutdownOutput();
+                }
+                clientEndedFirst = true;
             }
-            clientEndedFirst = true;
         } catch (IOException e) {
             clientEndedFirst = true;
             Logger.debug("conn={} routed: request side ended: {}", id, e.toString());
             abort();
+        } catch (RuntimeException e) {
+            Logger.error(e, "conn={} routed: request side failed: bug", id);
+            abort();
         } finally {
             buffers.giveBack();
-            order.put(END);
+            if (!moving) {
+                order.add(END);
+            }
         }
-        responder.join();
-        closeAll();
-        return clientEndedFirst ? Exchange.End.CLIENT_GONE : Exchange.End.UPSTREAM_GONE;
+        if (moving) {
+            continueOnVirtualThread(() -> request(requests, home, null));
+        }
     }
 
     /** Called by the request framer with each request's head parsed: picks where its bytes go. */
@@ -192,47 +217,40 @@ final class RoutedConnection {
         }
     }
 
-    /** Writes responses to the client in request order. */
-    private void respond(DirectionBuffers buffers) {
+    /** What {@link #relay} did with one entry. */
+    private enum Relayed { DONE, MOVING, LAST }
+
+    /**
+     * Writes responses to the client in request order, beginning with {@code resumed} when a
+     * move to a virtual thread came in the middle of its response.
+     */
+    private void respond(ByteBuffer home, Entry resumed) {
+        DirectionBuffers buffers = ctx.directionBuffers(home);
+        boolean platform = !Thread.currentThread().isVirtual();
+        Entry moving = null;
         try {
+            Entry en = resumed;
             while (true) {
-                Entry en = order.take();
+                if (en == null) {
+                    if (platform && ctx.threads().crowded()) {
+                        moving = END; // between responses: the virtual thread takes the next entry
+                        break;
+                    }
+                    en = order.take();
+                }
                 if (en == END) {
                     client.shutdownOutput();
                     return;
                 }
-                if (en.upstream() == null) {
-                    session.respondLocally(en.exchange(), client, 502, "Bad Gateway",
-                            "netra: routed target " + Addresses.format(en.unreachable()) + " cannot be reached\n");
-                    continue;
-                }
-                Upstream u = en.upstream();
-                boolean eof = false;
-                while (en.exchange().end() == null) {
-                    int n = buffers.read(u.channel);
-                    if (n < 0) {
-                        u.responses.endOfStream();
-                        eof = true;
-                        break;
-                    }
-                    u.responses.forward(buffers.current());
-                    metrics.bytesToClient().inc(n);
-                    buffers.forwarded(n, u.responses.betweenMessages());
-                }
-                if (session.tunneled()) {
-                    tunnel(u, buffers);
+                Relayed r = relay(en, buffers, platform);
+                if (r == Relayed.LAST) {
                     return;
                 }
-                if (en.exchange().end() == null) {
-                    Logger.debug("conn={} routed: {} closed before its response ended", id, Addresses.format(u.address));
-                    abort();
-                    return;
+                if (r == Relayed.MOVING) {
+                    moving = en;
+                    break;
                 }
-                if (!eof && en.exchange().keepAlive()) {
-                    release(u);
-                } else {
-                    retire(u);
-                }
+                en = null;
             }
         } catch (ClosedChannelException e) {
             // aborted by the other side
@@ -241,20 +259,87 @@ final class RoutedConnection {
             abort();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            Logger.error(e, "conn={} routed: response side failed: bug", id);
+            abort();
         } finally {
             buffers.giveBack();
         }
+        if (moving != null) {
+            Entry rest = moving == END ? null : moving;
+            continueOnVirtualThread(() -> respond(home, rest));
+        }
     }
 
-    /** After a 101 or a 2xx to CONNECT: raw bytes from that upstream until it ends. */
-    private void tunnel(Upstream u, DirectionBuffers buffers) throws IOException {
+    /**
+     * Forwards {@code en}'s response (or answers it locally) until it ends: LAST when the
+     * connection is over for the responder (a tunnel ended, or the upstream closed mid-response),
+     * MOVING when it stopped between two reads to move to a virtual thread.
+     */
+    private Relayed relay(Entry en, DirectionBuffers buffers, boolean platform) throws IOException {
+        if (en.upstream() == null) {
+            session.respondLocally(en.exchange(), client, 502, "Bad Gateway",
+                    "netra: routed target " + Addresses.format(en.unreachable()) + " cannot be reached\n");
+            return Relayed.DONE;
+        }
+        Upstream u = en.upstream();
+        boolean eof = false;
+        while (en.exchange().end() == null) {
+            int n = buffers.read(u.channel);
+            if (n < 0) {
+                u.responses.endOfStream();
+                eof = true;
+                break;
+            }
+            u.responses.forward(buffers.current());
+            metrics.bytesToClient().inc(n);
+            buffers.forwarded(n, u.responses.betweenMessages());
+            if (platform && en.exchange().end() == null && ctx.threads().crowded()) {
+                return Relayed.MOVING;
+            }
+        }
+        if (session.tunneled()) {
+            return tunnel(u, buffers, platform) ? Relayed.MOVING : Relayed.LAST;
+        }
+        if (en.exchange().end() == null) {
+            Logger.debug("conn={} routed: {} closed before its response ended", id, Addresses.format(u.address));
+            abort();
+            return Relayed.LAST;
+        }
+        if (!eof && en.exchange().keepAlive()) {
+            release(u);
+        } else {
+            retire(u);
+        }
+        return Relayed.DONE;
+    }
+
+    /** The rest of a direction on a virtual thread (the sidecar became crowded), waited for. */
+    private void continueOnVirtualThread(Runnable rest) {
+        try {
+            ctx.threads().continueOnVirtualThread(id, rest);
+        } catch (InterruptedException e) {
+            abort();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * After a 101 or a 2xx to CONNECT: raw bytes from that upstream until it ends. Returns true
+     * when it stopped between two reads to move to a virtual thread (which calls it again).
+     */
+    private boolean tunnel(Upstream u, DirectionBuffers buffers, boolean platform) throws IOException {
         int n;
         while ((n = buffers.read(u.channel)) >= 0) {
             Forwarder.writeFully(client, buffers.current());
             metrics.bytesToClient().inc(n);
             buffers.forwarded(n, false);
+            if (platform && ctx.threads().crowded()) {
+                return true;
+            }
         }
         client.shutdownOutput();
+        return false;
     }
 
     private void abort() {

@@ -36,7 +36,7 @@ class ConnectionThreadsTest {
 
     @Test
     void theSecondDirectionRunsOnTheSameKindOfThreadAsTheFirst() throws Exception {
-        threads = new ConnectionThreads(2, open::get);
+        threads = new ConnectionThreads(2, open::get, () -> { });
         assertEquals(0, threads.platformThreads(), "an idle sidecar keeps no platform thread");
         assertTrue(secondRanVirtual(Thread.ofVirtual()));
         assertFalse(secondRanVirtual(Thread.ofPlatform()), "a platform thread's second direction gets one too");
@@ -45,21 +45,21 @@ class ConnectionThreadsTest {
 
     @Test
     void crowdedWhenMoreConnectionsAreOpenThanMayRunOnPlatformThreads() {
-        threads = new ConnectionThreads(2, open::get);
+        threads = new ConnectionThreads(2, open::get, () -> { });
         open.set(2);
         assertFalse(threads.crowded());
         open.set(3);
         assertTrue(threads.crowded());
         threads.close();
 
-        threads = new ConnectionThreads(0, open::get);
+        threads = new ConnectionThreads(0, open::get, () -> { });
         open.set(1);
         assertTrue(threads.crowded(), "0: every direction runs on a virtual thread");
     }
 
     @Test
     void whenEveryPlatformThreadIsBusyTheNextDirectionRunsOnAVirtualThread() throws Exception {
-        threads = new ConnectionThreads(1, open::get); // two platform threads at most
+        threads = new ConnectionThreads(1, open::get, () -> { }); // two platform threads at most
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch busy = new CountDownLatch(2);
         Runnable hold = () -> {

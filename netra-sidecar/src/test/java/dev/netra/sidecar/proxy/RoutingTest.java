@@ -1,5 +1,6 @@
 package dev.netra.sidecar.proxy;
 
+import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.Main;
 import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.http.HeaderEdits;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,6 +40,7 @@ class RoutingTest {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final List<Server> servers = new CopyOnWriteArrayList<>();
     private Listener listener;
+    private ProxyMetrics metrics;
 
     @AfterEach
     void stop() throws Exception {
@@ -103,7 +106,7 @@ class RoutingTest {
         all.put("NETRA_HTTP_PORTS", String.valueOf(original.getPort()));
         SidecarConfig config = SidecarConfig.from(all, List.of("--service-name", "app"));
         PrometheusRegistry registry = new PrometheusRegistry();
-        ProxyMetrics metrics = new ProxyMetrics(registry);
+        metrics = new ProxyMetrics(registry);
         Router router = new Router(config, registry, timer);
         HeaderEdits edits = new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(router.edits());
         // The servers listen on other loopback addresses, so the kernel may give the listener the
@@ -241,5 +244,90 @@ class RoutingTest {
         assertEquals(List.of("200 v2 /ok"), exchange(proxy, 1, request("/ok", v1.port(), "X-Route: svc=127.0.0.3:" + v2.port() + "\r\n")));
         Map<String, Integer> ignored = new ConcurrentHashMap<>();
         assertTrue(ignored.isEmpty());
+    }
+
+    @Test
+    void routedConnectionsRunOnPlatformThreadsUntilMoreAreOpenThenMoveEvenMidResponse() throws Exception {
+        CountDownLatch crowded = new CountDownLatch(1);
+        CountDownLatch moved = new CountDownLatch(1);
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.2"));
+        Thread.ofVirtual().start(() -> {
+            try (server) {
+                while (true) {
+                    Socket s = server.accept();
+                    Thread.ofVirtual().start(() -> serveInParts(s, crowded, moved));
+                }
+            } catch (IOException e) {
+                // closed at the end of the test
+            }
+        });
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", server.getLocalPort()),
+                Map.of("NETRA_PLATFORM_THREAD_CONNECTIONS", "1"));
+        String body = "a".repeat(10) + "b".repeat(10) + "c".repeat(10);
+        long received = 0;
+        try (Socket first = new Socket(proxy.getAddress(), proxy.getPort())) {
+            first.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(first.getInputStream());
+            received += exchangeOn(first, in, "/fast", server.getLocalPort(), body);
+            assertEquals(1, metrics.platformThreadConnections(), "alone: on platform threads");
+            first.getOutputStream().write(request("/parts", server.getLocalPort(), "").getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(in);
+            assertEquals("a".repeat(10), new String(in.readNBytes(10), StandardCharsets.US_ASCII));
+            try (Socket second = new Socket(proxy.getAddress(), proxy.getPort())) {
+                second.setSoTimeout(10_000);
+                received += exchangeOn(second, new BufferedInputStream(second.getInputStream()), "/fast",
+                        server.getLocalPort(), body);
+                assertEquals(1, metrics.platformThreadConnections(), "two open: the second is on virtual threads");
+                crowded.countDown(); // the rest of /parts comes in two reads: the responder moves between them
+                assertEquals("b".repeat(10), new String(in.readNBytes(10), StandardCharsets.US_ASCII));
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (metrics.movesToVirtualThreads() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, metrics.movesToVirtualThreads(), "the responder moved in the middle of a response");
+                moved.countDown();
+                assertEquals("c".repeat(10), new String(in.readNBytes(10), StandardCharsets.US_ASCII));
+                received += head.length() + 30;
+                received += exchangeOn(first, in, "/fast", server.getLocalPort(), body);
+                assertEquals(2, metrics.movesToVirtualThreads(), "the request side moved at its next read");
+                received += exchangeOn(first, in, "/fast", server.getLocalPort(), body);
+            }
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(2, metrics.movesToVirtualThreads(), "each direction moved once");
+        assertEquals(received, metrics.of(Direction.OUTBOUND).bytesToClient().getLongValue(), "counted once across the moves");
+    }
+
+    /** One request on {@code s} and its whole response, checked: returns the response's bytes. */
+    private static long exchangeOn(Socket s, InputStream in, String path, int port, String body) throws IOException {
+        s.getOutputStream().write(request(path, port, "").getBytes(StandardCharsets.US_ASCII));
+        String head = readHead(in);
+        assertEquals(body, new String(in.readNBytes(body.length()), StandardCharsets.US_ASCII), path);
+        return head.length() + body.length();
+    }
+
+    /** Answers each request with 30 body bytes; for /parts in three writes: with the head, once crowded, once moved. */
+    private static void serveInParts(Socket s, CountDownLatch crowded, CountDownLatch moved) {
+        try (s) {
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            java.io.OutputStream out = s.getOutputStream();
+            String head;
+            while ((head = readHead(in)) != null) {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n" + "a".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+                if (head.startsWith("GET /parts ")) {
+                    out.flush();
+                    crowded.await();
+                    out.write("b".repeat(10).getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    moved.await();
+                } else {
+                    out.write("b".repeat(10).getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write("c".repeat(10).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the test sees what it got
+        }
     }
 }
