@@ -142,10 +142,19 @@ public final class SplicePipe implements AutoCloseable {
      * @throws IOException when a socket failed (errno in the message), or what {@code check} threw
      */
     public long transfer(Check check, LongConsumer moved) throws IOException {
+        return transfer(check, moved, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #transfer(Check, LongConsumer)} that stops after {@code limit} bytes: not one byte
+     * more is read from {@code from} (what follows belongs to someone else, e.g. the next HTTP
+     * message). Returns the bytes moved, less than {@code limit} when {@code from} ended first.
+     */
+    public long transfer(Check check, LongConsumer moved, long limit) throws IOException {
         long total = 0;
-        while (true) {
+        while (total < limit) {
             check.check();
-            int n = fill();
+            int n = fill((int) Math.min(capacity, limit - total));
             if (n == 0) {
                 return total;
             }
@@ -162,21 +171,22 @@ public final class SplicePipe implements AutoCloseable {
             moved.accept(n);
             total += n;
         }
+        return total;
     }
 
     /**
-     * Moves what {@code from} holds into the (empty) pipe: the bytes moved, 0 at the end of its
-     * stream, or {@link #WOULD_BLOCK} when it holds nothing yet.
+     * Moves what {@code from} holds, at most {@code max} bytes, into the (empty) pipe: the bytes
+     * moved, 0 at the end of its stream, or {@link #WOULD_BLOCK} when it holds nothing yet.
      *
      * @throws IOException when the socket failed, e.g. reset by its peer (errno in the message)
      */
-    int fill() throws IOException {
+    int fill(int max) throws IOException {
         // Only into an empty pipe: a pipe also fills up by its slots (one per segment), and then
         // EAGAIN would not mean that the socket is empty.
         if (held != 0) {
             throw new IllegalStateException("fill with " + held + " bytes still in the pipe");
         }
-        long n = splice(fromFd, writeEnd, capacity, true);
+        long n = splice(fromFd, writeEnd, Math.min(max, capacity), true);
         if (n > 0) {
             held += (int) n;
         }

@@ -13,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -85,6 +86,35 @@ class SplicePipeTest {
     }
 
     @Test
+    void aLimitedTransferStopsAtItsLimitAndLeavesWhatFollowsInTheSocket() throws Exception {
+        SocketChannel[] in = pair(false);
+        SocketChannel[] out = pair(false);
+        byte[] data = new byte[3 << 20];
+        new Random(9).nextBytes(data);
+        long limit = (2 << 20) + 12_345; // not a multiple of the pipe
+        SplicePipe pipe = SplicePipe.open(in[1], out[1], 256 * 1024);
+        open.add(pipe);
+        Future<Long> moved = threads.submit(() -> pipe.transfer(() -> { }, n -> { }, limit));
+        Future<byte[]> received = threads.submit(() -> readN(out[0], (int) limit));
+        threads.submit(() -> in[0].write(ByteBuffer.wrap(data)));
+        assertEquals(limit, moved.get(30, TimeUnit.SECONDS));
+        assertArrayEquals(Arrays.copyOf(data, (int) limit), received.get(30, TimeUnit.SECONDS));
+        in[1].configureBlocking(true);
+        byte[] rest = readN(in[1], data.length - (int) limit);
+        assertArrayEquals(Arrays.copyOfRange(data, (int) limit, data.length), rest, "what follows the limit is still to be read");
+    }
+
+    private static byte[] readN(SocketChannel ch, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                break;
+            }
+        }
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    @Test
     void aCheckThatThrowsStopsATransferThatWaits() throws Exception {
         SocketChannel[] in = pair(false);
         SocketChannel[] out = pair(false);
@@ -112,15 +142,15 @@ class SplicePipeTest {
         SocketChannel[] in = pair(false);
         SocketChannel[] out = pair(false);
         try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
-            assertEquals(SplicePipe.WOULD_BLOCK, pipe.fill());
+            assertEquals(SplicePipe.WOULD_BLOCK, pipe.fill(Integer.MAX_VALUE));
             in[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
             Future<Integer> filled = threads.submit(() -> {
                 pipe.awaitReadable();
-                return pipe.fill();
+                return pipe.fill(Integer.MAX_VALUE);
             });
             assertEquals(3, filled.get(10, TimeUnit.SECONDS));
             assertEquals(3, pipe.held());
-            assertThrows(IllegalStateException.class, pipe::fill, "only an empty pipe is filled");
+            assertThrows(IllegalStateException.class, () -> pipe.fill(Integer.MAX_VALUE), "only an empty pipe is filled");
         }
     }
 
@@ -134,7 +164,7 @@ class SplicePipeTest {
         try (SplicePipe pipe = SplicePipe.open(in[1], out[1], 65536)) {
             IOException e = assertThrows(IOException.class, () -> {
                 for (int i = 0; i < 1000; i++) {
-                    pipe.fill(); // reads the byte first when it is still there, then the reset
+                    pipe.fill(Integer.MAX_VALUE); // reads the byte first when it is still there, then the reset
                     if (pipe.held() > 0) {
                         pipe.drain();
                     }

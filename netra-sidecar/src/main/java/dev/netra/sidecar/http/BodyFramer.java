@@ -58,6 +58,33 @@ final class BodyFramer {
     }
 
     /**
+     * Body bytes from here that may pass without being looked at: the rest of a known length or
+     * of the current chunk's data, or everything until the connection closes.
+     */
+    long passable() {
+        return switch (mode) {
+            case NONE -> 0;
+            case LENGTH -> remaining;
+            case CHUNKED -> chunk == Chunk.DATA ? remaining : 0;
+            case UNTIL_CLOSE -> Long.MAX_VALUE;
+        };
+    }
+
+    /** Counts {@code n} bytes, at most {@link #passable}, that went past without {@link #advance}. */
+    void passed(long n) {
+        if (n < 0 || n > passable()) {
+            throw new IllegalArgumentException(n + " bytes passed of " + passable());
+        }
+        bodyBytes += n;
+        if (mode == Mode.LENGTH || mode == Mode.CHUNKED) {
+            remaining -= n;
+            if (mode == Mode.CHUNKED && remaining == 0) {
+                chunk = Chunk.DATA_CR;
+            }
+        }
+    }
+
+    /**
      * Advances {@code in}'s position over the body bytes it holds, stopping at the end of the
      * body, the end of the input, or a framing error.
      */

@@ -29,6 +29,19 @@ public interface Forwarder {
         return false;
     }
 
+    /**
+     * How many of the next bytes pass unchanged with nothing held (the rest of a message body
+     * of known length, or all of them once {@link #raw}): the caller may move up to that many
+     * past this forwarder (splice) and then reports them with {@link #passed}. 0 when none may.
+     */
+    default long passable() {
+        return raw() ? Long.MAX_VALUE : 0;
+    }
+
+    /** {@code n} bytes, at most {@link #passable}, went past this forwarder to its channel. */
+    default void passed(long n) throws IOException {
+    }
+
     /** Plain TCP: every byte as it comes. */
     static Forwarder opaque(WritableByteChannel out) {
         return new Forwarder() {

@@ -51,6 +51,28 @@ abstract class MessageFramer implements Forwarder {
         return state == State.RAW && pendingHead == null;
     }
 
+    @Override
+    public long passable() {
+        if (pendingHead != null) {
+            return 0;
+        }
+        return switch (state) {
+            case RAW -> Long.MAX_VALUE;
+            case BODY -> body.passable();
+            default -> 0;
+        };
+    }
+
+    @Override
+    public void passed(long n) throws IOException {
+        if (state == State.BODY) {
+            body.passed(n);
+            if (body.done()) {
+                onBodyEnd();
+            }
+        }
+    }
+
     /** Processes {@code in} in the states both directions have. */
     final void step(ByteBuffer in) throws IOException {
         switch (state) {

@@ -68,6 +68,26 @@ final class RequestFramer extends MessageFramer {
     }
 
     @Override
+    public long passable() {
+        lock.lock();
+        try {
+            return super.passable();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void passed(long n) throws IOException {
+        lock.lock();
+        try {
+            super.passed(n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void endOfStream() throws IOException {
         lock.lock();
         try {

@@ -228,7 +228,7 @@ final class Connection implements Runnable {
     /**
      * One direction: blocking reads, each passed to the forwarder (which writes it, raw or framed)
      * before the next read, into buffers sized by what flows ({@link DirectionBuffers}); a bulk
-     * flow of raw bytes goes on by splice.
+     * flow of bytes that pass unchanged (raw, or a long HTTP body) goes on by splice.
      */
     private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
                       CounterDataPoint bytes, Exchange.End endedBy) {
@@ -246,13 +246,19 @@ final class Connection implements Runnable {
                     break;
                 }
                 if (buffers.becameBulk(n, forwarder.betweenMessages())) {
-                    if (forwarder.raw()) {
+                    long passable = forwarder.passable();
+                    if (passable >= Pipes.PIPE_BYTES) {
                         if (platform && ctx.pipes().available()) {
                             moving = true; // a splice waits on the JDK's poller: only virtual threads splice
                             break;
                         }
-                        if (splice(from, to, bytes, buffers, !spliceRefused)) {
-                            break; // the stream ended
+                        long spliced = splice(from, to, bytes, buffers, !spliceRefused, passable);
+                        if (spliced >= 0) {
+                            forwarder.passed(spliced);
+                            if (spliced < passable) {
+                                break; // the stream ended
+                            }
+                            continue; // a body ended: the next message is read and framed
                         }
                         spliceRefused = true;
                     }
@@ -297,13 +303,14 @@ final class Connection implements Runnable {
     }
 
     /**
-     * The rest of a raw bulk direction, moved by the kernel through a pipe until the end of its
-     * stream: returns false (nothing moved) when it is to be copied instead.
+     * The next {@code limit} bytes of a bulk direction (its rest, for raw bytes), moved by the
+     * kernel through a pipe: returns the bytes moved (fewer when the stream ended first), or -1
+     * when nothing was because they are to be copied instead.
      *
      * @throws ClosedChannelException when the connection was aborted (its sockets are closing)
      */
-    private boolean splice(SocketChannel from, SocketChannel to, CounterDataPoint bytes, DirectionBuffers buffers,
-                           boolean countRefusal) throws IOException {
+    private long splice(SocketChannel from, SocketChannel to, CounterDataPoint bytes, DirectionBuffers buffers,
+                        boolean countRefusal, long limit) throws IOException {
         synchronized (spliceLock) {
             if (socketsClosing) {
                 throw new ClosedChannelException();
@@ -314,11 +321,10 @@ final class Connection implements Runnable {
         try {
             pipe = ctx.pipes().open(id, from, to, countRefusal);
             if (pipe == null) {
-                return false;
+                return -1;
             }
             buffers.giveBack();
-            pipe.transfer(this::ensureNotClosing, bytes::inc);
-            return true;
+            return pipe.transfer(this::ensureNotClosing, bytes::inc, limit);
         } finally {
             ctx.pipes().release(pipe);
             boolean lastOut;

@@ -105,8 +105,9 @@ final class DirectionBuffers {
         }
     }
 
-    /** Gives back what was borrowed: the next read is into the home buffer. */
+    /** Gives back what was borrowed: the next read is into the home buffer, and counts anew. */
     void giveBack() {
+        fullReads = 0;
         pool.releaseLarge(large);
         pool.release(normal);
         large = null;

@@ -354,6 +354,101 @@ class ListenerTest {
         assertEquals(8, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
     }
 
+    /** Answers each request with its own body (Content-Length, or none), head and body in one write. */
+    private static void echoBodies(Socket s) throws IOException {
+        InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        while (true) {
+            String head;
+            try {
+                head = new String(readHead(in), java.nio.charset.StandardCharsets.ISO_8859_1);
+            } catch (IOException e) {
+                return; // the client closed between messages
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Content-Length: (\\d+)").matcher(head);
+            byte[] b = in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
+            byte[] h = ("HTTP/1.1 200 OK\r\nContent-Length: " + b.length + "\r\n\r\n").getBytes();
+            byte[] message = Arrays.copyOf(h, h.length + b.length);
+            System.arraycopy(b, 0, message, h.length, b.length);
+            s.getOutputStream().write(message);
+        }
+    }
+
+    @Test
+    void longHttpBodiesAreSplicedAndTheMessagesAfterThemFramedAsBefore() throws Exception {
+        dev.netra.ffm.SplicePipe.link();
+        target.set(startUpstream(InetAddress.getByName("127.0.0.2"), ListenerTest::echoBodies));
+        InetSocketAddress proxy = startProxy(Map.of());
+        byte[] upload = body(3_000_000);
+        long sent = 0;
+        long received = 0;
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            byte[] head = ("POST /up HTTP/1.1\r\nHost: svc\r\nContent-Length: " + upload.length + "\r\n\r\n").getBytes();
+            for (int round = 0; round < 2; round++) { // each long body is spliced, not only the first
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        OutputStream out = s.getOutputStream();
+                        out.write(head);
+                        for (int off = 0; off < upload.length; off += 100_000) {
+                            out.write(upload, off, Math.min(100_000, upload.length - off));
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                byte[] responseHead = readHead(in);
+                assertTrue(new String(responseHead).startsWith("HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n"));
+                assertArrayEquals(upload, in.readNBytes(upload.length), "the body went up and came back byte-exact");
+                writer.join();
+                sent += head.length + upload.length;
+                received += responseHead.length + upload.length;
+            }
+            // two small messages in one write after it: the framers found where the long bodies ended
+            byte[] next = ("POST /a HTTP/1.1\r\nHost: svc\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET /b HTTP/1.1\r\nHost: svc\r\n\r\n").getBytes();
+            s.getOutputStream().write(next);
+            sent += next.length;
+            for (String expected : new String[] {"hello", ""}) {
+                byte[] h = readHead(in);
+                assertTrue(new String(h).startsWith("HTTP/1.1 200 OK\r\nContent-Length: " + expected.length() + "\r\n"));
+                assertEquals(expected, new String(in.readNBytes(expected.length())));
+                received += h.length + expected.length();
+            }
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(4, metrics.splicedFlows(), "the request bodies and the response bodies went by splice");
+        assertEquals(0, listener.pipes().inUse(), "and gave their pipes back");
+        assertEquals(4, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
+        ProxyMetrics.ConnectionMetrics outbound = metrics.of(Direction.OUTBOUND);
+        assertEquals(sent, outbound.bytesToUpstream().getLongValue(), "spliced bytes are counted once");
+        assertEquals(received, outbound.bytesToClient().getLongValue());
+    }
+
+    @Test
+    void aSplicedBodyCutShortByTheUpstreamReachesTheClientAsItIs() throws Exception {
+        dev.netra.ffm.SplicePipe.link();
+        byte[] part = body(1_500_000);
+        target.set(startUpstream(InetAddress.getByName("127.0.0.2"), s -> {
+            readHead(s.getInputStream());
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n".getBytes());
+            s.getOutputStream().write(part); // half of it, then the upstream closes
+        }));
+        InetSocketAddress proxy = startProxy(Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /big HTTP/1.1\r\nHost: svc\r\n\r\n".getBytes());
+            InputStream in = s.getInputStream();
+            readHead(in);
+            assertArrayEquals(part, in.readAllBytes(), "what the upstream sent, then its end of stream");
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(1, metrics.splicedFlows());
+        assertEquals(0, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE),
+                "a body cut short is not a complete exchange");
+        assertEquals(1, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.UPSTREAM_GONE));
+    }
+
     private static byte[] readHead(InputStream in) throws IOException {
         java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
         int matched = 0;
