@@ -292,7 +292,7 @@ final class Connection implements Runnable {
         }
     }
 
-    /** The rest of a direction on a virtual thread (the sidecar became crowded), waited for. */
+    /** The rest of a direction on a virtual thread (crowded, or about to splice), waited for. */
     private void continueOnVirtualThread(Runnable rest) {
         try {
             ctx.threads().continueOnVirtualThread(id, rest);

@@ -73,8 +73,8 @@ final class ConnectionThreads implements AutoCloseable {
     }
 
     /**
-     * Waits for a direction {@link #startSecond} started; an Error it threw is
-     * thrown here (directions catch the rest themselves).
+     * Waits for a direction {@link #startSecond} started; an Error it threw is thrown here
+     * (directions catch the rest themselves).
      */
     static void awaitSecond(FutureTask<Void> second) throws InterruptedException {
         try {
@@ -100,7 +100,8 @@ final class ConnectionThreads implements AutoCloseable {
     /**
      * Runs the rest of a direction that was on a platform thread on a virtual thread, between two
      * reads, and waits for it: the platform thread stays with its connection but no longer takes
-     * a core from the carriers. Called once the sidecar is {@link #crowded}.
+     * a core from the carriers. Called once the sidecar is {@link #crowded}, or before a
+     * splice (which waits on the JDK's poller).
      */
     void continueOnVirtualThread(long connectionId, Runnable rest) throws InterruptedException {
         moved.run();
