@@ -89,6 +89,11 @@ class HttpTransparencyTest {
                 meshClient.metrics());
         assertTrue(meshServer.metric("netra_http_exchanges_total", "direction=\"inbound\"", "end=\"complete\"") >= 60,
                 meshServer.metrics());
+        // every body byte is counted, also those of the long bodies that went by splice
+        assertTrue(meshServer.metric("netra_http_request_body_bytes_sum", "direction=\"inbound\"") >= (2 << 20) + (1 << 20),
+                meshServer.metrics());
+        assertTrue(meshClient.metric("netra_http_response_body_bytes_sum", "direction=\"outbound\"") >= (2 << 20) + (1 << 20),
+                meshClient.metrics());
     }
 
     /** "KEY name base64" lines of a testapp's output, by name. */

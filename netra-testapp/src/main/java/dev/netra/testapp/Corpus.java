@@ -27,6 +27,13 @@ public record Corpus(String name, byte[] client, byte[] server, boolean parsed) 
                 new Corpus("chunked-1MiB-body", concat(ascii("POST /big HTTP/1.1\r\nHost: svc\r\nTransfer-Encoding: chunked\r\n\r\n"),
                         chunks(1 << 20, 7), ascii("0\r\n\r\n")),
                         concat(ascii("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n"), random(1 << 20, 8)), true),
+                // long bodies of known length, each followed by a small message: a sidecar splices such
+                // a body once its reads keep filling the buffer, and frames what follows
+                new Corpus("length-2MiB-bodies-then-more", concat(
+                        ascii("POST /up HTTP/1.1\r\nHost: svc\r\nContent-Length: 2097152\r\n\r\n"), random(2 << 20, 15),
+                        ascii("GET /after HTTP/1.1\r\nHost: svc\r\n\r\n")),
+                        concat(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\n\r\n"), random(2 << 20, 16),
+                                ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nafter")), true),
                 http("odd-spacing-and-case", "GET / HTTP/1.1\r\nhOsT:svc   \r\nX-Empty:\r\nx-Tab:\ta\tb\t\r\n\r\n",
                         "HTTP/1.1 200 \r\nCONTENT-LENGTH:   3  \r\n\r\nabc"),
                 http("head", "HEAD /big HTTP/1.1\r\nHost: svc\r\n\r\nGET /small HTTP/1.1\r\nHost: svc\r\n\r\n",
