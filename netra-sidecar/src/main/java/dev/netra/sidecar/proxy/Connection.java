@@ -288,17 +288,8 @@ final class Connection implements Runnable {
             buffers.giveBack();
         }
         if (moving) {
-            continueOnVirtualThread(() -> pump(from, to, forwarder, home, bytes, endedBy));
-        }
-    }
-
-    /** The rest of a direction on a virtual thread (crowded, or about to splice), waited for. */
-    private void continueOnVirtualThread(Runnable rest) {
-        try {
-            ctx.threads().continueOnVirtualThread(id, rest);
-        } catch (InterruptedException e) {
-            abort("interrupted");
-            Thread.currentThread().interrupt();
+            ctx.threads().continueOnVirtualThread(id, () -> pump(from, to, forwarder, home, bytes, endedBy),
+                    () -> abort("interrupted"));
         }
     }
 

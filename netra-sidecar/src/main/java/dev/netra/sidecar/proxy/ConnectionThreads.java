@@ -101,11 +101,17 @@ final class ConnectionThreads implements AutoCloseable {
      * Runs the rest of a direction that was on a platform thread on a virtual thread, between two
      * reads, and waits for it: the platform thread stays with its connection but no longer takes
      * a core from the carriers. Called once the sidecar is {@link #crowded}, or before a
-     * splice (which waits on the JDK's poller).
+     * splice (which waits on the JDK's poller). When the wait is interrupted, {@code abort} ends
+     * the connection (the rest then ends on its own) and the interrupt is kept.
      */
-    void continueOnVirtualThread(long connectionId, Runnable rest) throws InterruptedException {
+    void continueOnVirtualThread(long connectionId, Runnable rest, Runnable abort) {
         moved.run();
-        Thread.ofVirtual().name("netra-conn-" + connectionId).start(rest).join();
+        try {
+            Thread.ofVirtual().name("netra-conn-" + connectionId).start(rest).join();
+        } catch (InterruptedException e) {
+            abort.run();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** More connections are open than may run on platform threads: those on one move off it. */

@@ -69,7 +69,7 @@ final class Pipes {
      * a copied direction asks again at each bulk streak, and is counted once.
      */
     SplicePipe open(long connectionId, SocketChannel from, SocketChannel to, boolean countRefusal) {
-        if (!enabled || unavailable) {
+        if (!available()) {
             return null;
         }
         if (!linked.getAsBoolean()) {

@@ -129,7 +129,7 @@ final class RoutedConnection {
             }
         }
         if (moving) {
-            continueOnVirtualThread(() -> request(requests, home, null));
+            ctx.threads().continueOnVirtualThread(id, () -> request(requests, home, null), this::abort);
         }
     }
 
@@ -267,7 +267,7 @@ final class RoutedConnection {
         }
         if (moving != null) {
             Entry rest = moving == END ? null : moving;
-            continueOnVirtualThread(() -> respond(home, rest));
+            ctx.threads().continueOnVirtualThread(id, () -> respond(home, rest), this::abort);
         }
     }
 
@@ -312,16 +312,6 @@ final class RoutedConnection {
             retire(u);
         }
         return Relayed.DONE;
-    }
-
-    /** The rest of a direction on a virtual thread (the sidecar became crowded), waited for. */
-    private void continueOnVirtualThread(Runnable rest) {
-        try {
-            ctx.threads().continueOnVirtualThread(id, rest);
-        } catch (InterruptedException e) {
-            abort();
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**
