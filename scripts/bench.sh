@@ -15,7 +15,7 @@ the sidecar command in NETRA_BENCH_PEER_CMD if set (run as uid 1337 behind netra
 rules, listening on 14956). Throughput at 1/32/256 connections (and with a new connection per
 request, and with 16 KB responses), latency at fixed rates
 (coordinated-omission corrected), RSS (idle, at 256 connections, a while after load, with
-1000 idle keep-alive connections open), CPU per 10k requests, start-up time, bulk TCP.
+1000 idle keep-alive connections open), CPU per request (nginx's too), start-up time, bulk TCP.
 --quick: one short round (under 2 minutes). Writes target/bench/results.json.
 NETRA_BENCH_WARMUP_SECONDS: unrecorded load before each case's runs (default 5, 0.5 with
 --quick); the sidecar's JIT compiles for ~25 s under load, so 30 shows steady state (the full
@@ -105,4 +105,4 @@ for i in $(seq 1 100); do grep -q serving "$WORK/sinks.log" 2>/dev/null && break
 mkdir -p "$NETRA_ROOT/target/bench" 2>/dev/null || true
 OUT=${NETRA_BENCH_JSON:-$NETRA_ROOT/target/bench/results.json}
 ip netns exec nb-c "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx1g -cp "$BENCH_JAR" dev.netra.bench.Bench \
-  "$NETRA_ROOT" "$@" --json "$OUT"
+  "$NETRA_ROOT" "$@" --json "$OUT" --nginx-pid-file "$WORK/nginx-proxy.pid"

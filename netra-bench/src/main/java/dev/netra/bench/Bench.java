@@ -46,14 +46,17 @@ public final class Bench {
     private final long bulkBytes;
     private final Duration settle;
     private final Duration warmup;
+    /** The nginx reverse proxy's pid file (its CPU is measured like a sidecar's), or null. */
+    private final Path nginxPidFile;
     private final List<Process> sidecars = new ArrayList<>();
     /** case -> metric -> values over rounds. */
     private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
 
-    private Bench(Path root, boolean quick, Duration warmup) {
+    private Bench(Path root, boolean quick, Duration warmup, Path nginxPidFile) {
         this.root = root;
         this.quick = quick;
         this.warmup = warmup;
+        this.nginxPidFile = nginxPidFile;
         this.run = Duration.ofMillis(quick ? 1500 : 4000);
         this.rounds = quick ? 1 : 3;
         this.bulkBytes = quick ? 32L << 20 : 256L << 20;
@@ -64,6 +67,8 @@ public final class Bench {
         Path root = Path.of(args[0]);
         boolean quick = Arrays.asList(args).contains("--quick");
         Path json = Path.of(args[Arrays.asList(args).indexOf("--json") + 1]);
+        int pidFile = Arrays.asList(args).indexOf("--nginx-pid-file");
+        Path nginxPidFile = pidFile < 0 ? null : Path.of(args[pidFile + 1]);
         Duration warmup;
         try {
             warmup = warmup(System.getenv("NETRA_BENCH_WARMUP_SECONDS"), quick);
@@ -72,7 +77,7 @@ public final class Bench {
             System.exit(64);
             return;
         }
-        Bench b = new Bench(root, quick, warmup);
+        Bench b = new Bench(root, quick, warmup, nginxPidFile);
         List<Case> cases = new ArrayList<>(List.of(
                 new Case("direct", SERVER, 0, false, false, Map.of(), null),
                 new Case("netra 1 hop", SERVER, 1, true, false, Map.of(), null),
@@ -135,10 +140,10 @@ public final class Bench {
                 // warm-up, not recorded: the JIT still compiles for ~25 s under load (README,
                 // Performance); the default keeps a full run under 15 minutes
                 gen.closedLoop(8, warmup);
-                long cpuBefore = cpuTicks();
+                long cpuBefore = cpuTicks(proxies(c));
                 LoadGen.Result r1 = gen.closedLoop(1, run);
                 LoadGen.Result r32 = gen.closedLoop(32, run);
-                long cpuAfter32 = cpuTicks();
+                long cpuAfter32 = cpuTicks(proxies(c));
                 MemorySampler sampler = new MemorySampler();
                 LoadGen.Result r256 = gen.closedLoop(256, run);
                 Memory underLoad = sampler.stop();
@@ -157,7 +162,10 @@ public final class Bench {
                 if (c.netra() || c.peerCommand() != null) {
                     record(m, "rss_load_mb", underLoad.rssMb());
                     record(m, "anon_load_mb", underLoad.anonMb());
-                    record(m, "cpu_s_per_10k", (cpuAfter32 - cpuBefore) / 100.0 / (r1.requests() + r32.requests()) * 10_000);
+                }
+                if (!c.name().equals("direct")) {
+                    // clock ticks are 10 ms: over the ~100k requests of a full run's two loads, ~0.1 us per request
+                    record(m, "cpu_us_per_req", (cpuAfter32 - cpuBefore) * 10_000.0 / (r1.requests() + r32.requests()));
                 }
                 double half = directMax > 0 ? directMax / 2 : 5000;
                 long errors = r1.errors() + r32.errors() + r256.errors() + churn.errors() + r16k.errors();
@@ -327,16 +335,21 @@ public final class Bench {
         }
     }
 
-    /** The sidecars' java processes (the deepest descendant that is java), or none. */
-    private List<ProcessHandle> javaProcesses() {
-        List<ProcessHandle> js = new ArrayList<>();
-        for (Process p : sidecars) {
-            p.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("java")).forEach(js::add);
-            if (p.info().command().orElse("").endsWith("java")) {
-                js.add(p.toHandle());
-            }
-        }
-        return js;
+    /** A process and every process under it: what a command started, wrappers included. */
+    static List<ProcessHandle> tree(ProcessHandle root) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(root);
+        root.descendants().forEach(all::add);
+        return all;
+    }
+
+    /**
+     * The processes a command finally runs: the leaves of its tree. A launcher or shell that waits
+     * for its child, or a master process over its workers, is left out of the memory figures; a
+     * sidecar that execs (bin/netra, most proxies) is its own leaf.
+     */
+    static List<ProcessHandle> leaves(ProcessHandle root) {
+        return tree(root).stream().filter(h -> h.children().findAny().isEmpty()).toList();
     }
 
     /**
@@ -350,27 +363,54 @@ public final class Bench {
         Memory max(Memory o) {
             return new Memory(Math.max(rssMb, o.rssMb), Math.max(anonMb, o.anonMb));
         }
+
+        Memory plus(Memory o) {
+            return new Memory(rssMb + o.rssMb, anonMb + o.anonMb);
+        }
     }
 
-    /** The largest of the case's sidecars (per sidecar: a mesh has two), each read once. */
+    /**
+     * The largest of the case's sidecars (per sidecar: a mesh has two), each read once: the sum
+     * over the processes its command finally runs (a peer may run several).
+     */
     private Memory memory() {
         Memory max = Memory.NONE;
-        for (ProcessHandle h : javaProcesses()) {
-            max = max.max(memoryOf(h.pid()));
+        for (Process p : sidecars) {
+            Memory sum = Memory.NONE;
+            for (ProcessHandle h : leaves(p.toHandle())) {
+                sum = sum.plus(memoryOf(h.pid()));
+            }
+            max = max.max(sum);
         }
         return max;
     }
 
-    /** utime + stime of the case's sidecars, in clock ticks (1/100 s). */
-    private long cpuTicks() {
+    /**
+     * What proxies a case's requests: its sidecars, or for nginx the reverse proxy's master process
+     * (bin/netra bench passes its pid file), whose workers are under it.
+     */
+    private List<ProcessHandle> proxies(Case c) throws IOException {
+        if (c.name().equals("nginx")) {
+            if (nginxPidFile == null || !Files.isRegularFile(nginxPidFile)) {
+                return List.of();
+            }
+            return ProcessHandle.of(Long.parseLong(Files.readString(nginxPidFile).strip())).stream().toList();
+        }
+        return sidecars.stream().map(Process::toHandle).toList();
+    }
+
+    /** utime + stime of the processes under {@code roots}, themselves included, in clock ticks (1/100 s). */
+    static long cpuTicks(List<ProcessHandle> roots) {
         long t = 0;
-        for (ProcessHandle h : javaProcesses()) {
-            try {
-                String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                t += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            } catch (IOException e) {
-                // gone
+        for (ProcessHandle root : roots) {
+            for (ProcessHandle h : tree(root)) {
+                try {
+                    String stat = Files.readString(Path.of("/proc/" + h.pid() + "/stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    t += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException e) {
+                    // gone
+                }
             }
         }
         return t;
@@ -443,7 +483,7 @@ public final class Bench {
                 {"rss_idle_conns_mb", "RSS, 1000 idle conns MB"},
                 {"anon_idle_mb", "private (anon) idle MB"}, {"anon_load_mb", "private at 256 conns MB"},
                 {"anon_after_mb", "private after load MB"},
-                {"cpu_s_per_10k", "CPU s per 10k req"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"},
+                {"cpu_us_per_req", "CPU us per request"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"},
                 {"vt_pinned_start", "VT pinned, start + warm-up"}, {"vt_pinned_steady", "VT pinned, after warm-up"}};
         for (Case c : cases) {
             b.append(String.format(Locale.ROOT, "%n%s%n", c.name()));
