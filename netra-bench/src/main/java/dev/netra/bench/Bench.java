@@ -140,10 +140,11 @@ public final class Bench {
                 // warm-up, not recorded: the JIT still compiles for ~25 s under load (README,
                 // Performance); the default keeps a full run under 15 minutes
                 gen.closedLoop(8, warmup);
-                long cpuBefore = cpuTicks(proxies(c));
+                List<ProcessHandle> proxies = proxies(c);
+                long cpuBefore = cpuTicks(proxies);
                 LoadGen.Result r1 = gen.closedLoop(1, run);
                 LoadGen.Result r32 = gen.closedLoop(32, run);
-                long cpuAfter32 = cpuTicks(proxies(c));
+                long cpuAfter32 = cpuTicks(proxies);
                 MemorySampler sampler = new MemorySampler();
                 LoadGen.Result r256 = gen.closedLoop(256, run);
                 Memory underLoad = sampler.stop();
@@ -163,7 +164,7 @@ public final class Bench {
                     record(m, "rss_load_mb", underLoad.rssMb());
                     record(m, "anon_load_mb", underLoad.anonMb());
                 }
-                if (!c.name().equals("direct")) {
+                if (!proxies.isEmpty()) {
                     // clock ticks are 10 ms: over the ~100k requests of a full run's two loads, ~0.1 us per request
                     record(m, "cpu_us_per_req", (cpuAfter32 - cpuBefore) * 10_000.0 / (r1.requests() + r32.requests()));
                 }
@@ -387,7 +388,7 @@ public final class Bench {
 
     /**
      * What proxies a case's requests: its sidecars, or for nginx the reverse proxy's master process
-     * (bin/netra bench passes its pid file), whose workers are under it.
+     * (bin/netra bench passes its pid file), whose workers are under it; none for direct.
      */
     private List<ProcessHandle> proxies(Case c) throws IOException {
         if (c.name().equals("nginx")) {
