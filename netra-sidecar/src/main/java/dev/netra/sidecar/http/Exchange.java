@@ -25,6 +25,7 @@ public final class Exchange {
         ABORTED
     }
 
+    private final HttpSession session;
     private final Direction direction;
     private final InetSocketAddress client;
     private final InetSocketAddress destination;
@@ -53,11 +54,11 @@ public final class Exchange {
     private final boolean requestKeepAlive;
     private boolean responseKeepAlive;
 
-    Exchange(Direction direction, InetSocketAddress client, InetSocketAddress destination, HttpHead head,
-             byte[] headCopy, long now) {
-        this.direction = direction;
-        this.client = client;
-        this.destination = destination;
+    Exchange(HttpSession session, HttpHead head, byte[] headCopy, long now) {
+        this.session = session;
+        this.direction = session.direction;
+        this.client = session.client;
+        this.destination = session.destination;
         System.arraycopy(head.bytes(), 0, headCopy, 0, head.length());
         this.requestHead = headCopy;
         this.requestHeadLength = head.length();
@@ -117,6 +118,16 @@ public final class Exchange {
 
     public InetSocketAddress client() {
         return client;
+    }
+
+    /** The client's IP address as text, or null when unknown: the same string for every exchange of a connection. */
+    public String clientHost() {
+        return session.clientHost();
+    }
+
+    /** The client's "ip:port", or null when unknown: the same string for every exchange of a connection. */
+    public String clientHostAndPort() {
+        return session.clientHostAndPort();
     }
 
     public InetSocketAddress destination() {

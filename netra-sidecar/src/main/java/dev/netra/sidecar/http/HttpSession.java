@@ -31,6 +31,9 @@ public final class HttpSession {
     private volatile Verdict verdict = Verdict.NONE;
     private String fallbackReason;
     private UpstreamSelector selector;
+    /** The client's address as text, made at the first span that needs it, then kept for the connection's life. */
+    private String clientHost;
+    private String clientHostAndPort;
 
     /** Chooses, per request, where its bytes go (routing); called with the request head parsed and edited. */
     @FunctionalInterface
@@ -77,6 +80,29 @@ public final class HttpSession {
         this.destination = destination;
         this.settings = settings;
         this.protocol = detect ? Protocol.DETECT : Protocol.HTTP;
+    }
+
+    /**
+     * The client's IP address as text (a span attribute): made once per connection rather than
+     * per span. Both directions may ask; a racing second copy is the same immutable string.
+     */
+    String clientHost() {
+        String h = clientHost;
+        if (h == null && client != null) {
+            h = client.getAddress().getHostAddress();
+            clientHost = h;
+        }
+        return h;
+    }
+
+    /** The client's address and port as text, "ip:port", made once per connection like {@link #clientHost()}. */
+    String clientHostAndPort() {
+        String h = clientHostAndPort;
+        if (h == null && client != null) {
+            h = clientHost() + ":" + client.getPort();
+            clientHostAndPort = h;
+        }
+        return h;
     }
 
     /** The framer of the client-to-upstream direction. */

@@ -174,7 +174,7 @@ final class RequestFramer extends MessageFramer {
             fallback("bad content-length", rest);
             return;
         }
-        Exchange e = new Exchange(session.direction, session.client, session.destination, head,
+        Exchange e = new Exchange(session, head,
                 session.headArray(head.length()), System.nanoTime());
         if (!session.enqueue(e)) {
             fallback("pipeline too deep", rest);

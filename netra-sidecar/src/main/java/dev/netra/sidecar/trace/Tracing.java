@@ -321,11 +321,11 @@ public final class Tracing implements AutoCloseable {
     private void attributes(SpanAttributes attrs, Exchange e) {
         boolean inbound = e.direction() == Direction.INBOUND;
         String userAgent = e.requestHeader(USER_AGENT);
-        String peerAddress = e.client() == null ? null : e.client().getAddress().getHostAddress();
+        String peerAddress = e.clientHost();
         if (netrameshAttributes) {
             attrs.put(SPAN_KIND, inbound ? "server" : "client");
             if (peerAddress != null) {
-                attrs.put(REMOTE_ADDR, peerAddress + ":" + e.client().getPort());
+                attrs.put(REMOTE_ADDR, e.clientHostAndPort());
             }
             if (e.host() != null) {
                 attrs.put(HTTP_HOST, e.host());

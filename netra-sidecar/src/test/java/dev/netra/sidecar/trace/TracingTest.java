@@ -32,6 +32,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,6 +82,30 @@ class TracingTest {
         }
         Thread.sleep(50);
         return exporter.getFinishedSpanItems();
+    }
+
+    @Test
+    void theClientAddressIsMadeIntoTextOncePerConnectionNotPerSpan() throws Exception {
+        tracing(Map.of());
+        HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer, tracing.edits(),
+                tracing.listener(), (d, r) -> { });
+        HttpSession s = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.1.1.1", 40000),
+                new InetSocketAddress("10.1.1.2", 8080), settings, false);
+        var requests = s.requests(Channels.newChannel(new ByteArrayOutputStream()));
+        var responses = s.responses(Channels.newChannel(new ByteArrayOutputStream()));
+        for (int i = 0; i < 2; i++) {
+            requests.forward(ByteBuffer.wrap("GET /a HTTP/1.1\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+            responses.forward(ByteBuffer.wrap("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        }
+        s.close(Exchange.End.UPSTREAM_GONE);
+        List<SpanData> spans = spans(2);
+        assertEquals(2, spans.size());
+        Map<String, Object> first = attributes(spans.get(0));
+        Map<String, Object> second = attributes(spans.get(1));
+        assertEquals("10.1.1.1:40000", first.get("remote_addr"));
+        assertEquals("10.1.1.1", first.get("network.peer.address"));
+        assertSame(first.get("remote_addr"), second.get("remote_addr"), "one string for the connection");
+        assertSame(first.get("network.peer.address"), second.get("network.peer.address"), "one string for the connection");
     }
 
     @Test
