@@ -25,10 +25,8 @@ public final class Exchange {
         ABORTED
     }
 
+    /** The connection's session: its direction, addresses and their text are read from it. */
     private final HttpSession session;
-    private final Direction direction;
-    private final InetSocketAddress client;
-    private final InetSocketAddress destination;
     private final byte[] requestHead;
     private final int requestHeadLength;
     private final String method;
@@ -56,9 +54,6 @@ public final class Exchange {
 
     Exchange(HttpSession session, HttpHead head, byte[] headCopy, long now) {
         this.session = session;
-        this.direction = session.direction;
-        this.client = session.client;
-        this.destination = session.destination;
         System.arraycopy(head.bytes(), 0, headCopy, 0, head.length());
         this.requestHead = headCopy;
         this.requestHeadLength = head.length();
@@ -113,11 +108,11 @@ public final class Exchange {
     }
 
     public Direction direction() {
-        return direction;
+        return session.direction;
     }
 
     public InetSocketAddress client() {
-        return client;
+        return session.client;
     }
 
     /** The client's IP address as text, or null when unknown: the same string for every exchange of a connection. */
@@ -131,7 +126,7 @@ public final class Exchange {
     }
 
     public InetSocketAddress destination() {
-        return destination;
+        return session.destination;
     }
 
     public String method() {
@@ -283,6 +278,6 @@ public final class Exchange {
 
     @Override
     public String toString() {
-        return direction.label() + " " + method + " " + target + " -> " + status + " (" + end + ")";
+        return session.direction.label() + " " + method + " " + target + " -> " + status + " (" + end + ")";
     }
 }
