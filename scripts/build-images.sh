@@ -86,7 +86,7 @@ wait_for_log netra-aot-peer serving && wait_for_log netra-aot-pod serving || tra
 docker run --rm --network container:netra-aot-pod --cap-add NET_ADMIN "netra-init:$TAG" >/dev/null \
   || training_failed "netra-init failed in the training pod"
 docker run -d --name netra-aot-training --network container:netra-aot-pod \
-  -e NETRA_AOT_CACHE=/tmp/netra-sidecar.aot -e OTEL_EXPORTER_OTLP_ENDPOINT=http://peer:4318 \
+  -e NETRA_AOT_RECORD=/tmp/netra-sidecar.aot -e OTEL_EXPORTER_OTLP_ENDPOINT=http://peer:4318 \
   "netra-sidecar:$TAG" --service-name aot-training >/dev/null
 wait_for_log netra-aot-training 'tracing and JVM metrics up' || training_failed "the training sidecar did not come up"
 for run in "netra-aot-peer http-load pod 8080 / 200" "netra-aot-pod http-load peer 8080 / 200" \
@@ -98,7 +98,7 @@ done
 # SIGTERM: the sidecar drains, flushes its spans to the peer, and the JVM writes the cache as it exits.
 docker stop -t 60 netra-aot-training >/dev/null
 rm -f "$CONTEXT/netra-sidecar.aot"
-docker cp netra-aot-training:/tmp/netra-sidecar.aot.rec-1 "$CONTEXT/netra-sidecar.aot" 2>/dev/null \
+docker cp netra-aot-training:/tmp/netra-sidecar.aot "$CONTEXT/netra-sidecar.aot" 2>/dev/null \
   || training_failed "the AOT training run wrote no cache"
 grep -q 'aot-training' <(docker exec netra-aot-peer /opt/netra/bin/netra testapp trace-tree localhost 4318 2>&1) \
   || training_failed "the training run exported no spans (the cache would lack the export path)"

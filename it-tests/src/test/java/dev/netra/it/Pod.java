@@ -52,6 +52,14 @@ final class Pod implements AutoCloseable {
 
     /** A pod with netra-init and the sidecar, both configured by {@code env}. */
     static Pod meshed(Network network, String name, Map<String, String> env, String... servers) {
+        Pod pod = initialized(network, name, env, servers);
+        // ready proxies at once; tests wait until spans and JVM metrics are up too
+        pod.startSidecar(env, Wait.forLogMessage(".*tracing and JVM metrics up.*", 1));
+        return pod;
+    }
+
+    /** A pod whose app runs and whose netra-init has written the rules; the sidecar is not started yet. */
+    static Pod initialized(Network network, String name, Map<String, String> env, String... servers) {
         GenericContainer<?> app = app(network, name, servers).withExposedPorts(ADMIN_PORT);
         Pod pod = new Pod(name, app);
         app.start();
@@ -63,14 +71,17 @@ final class Pod implements AutoCloseable {
             init.start();
             pod.initLog = init.getLogs();
         }
-        pod.sidecar = new GenericContainer<>(DockerImageName.parse("netra-sidecar:" + TAG))
+        return pod;
+    }
+
+    /** Starts the sidecar in the pod's network namespace, returning once {@code until} is met. */
+    void startSidecar(Map<String, String> env, org.testcontainers.containers.wait.strategy.WaitStrategy until) {
+        sidecar = new GenericContainer<>(DockerImageName.parse("netra-sidecar:" + TAG))
                 .withNetworkMode("container:" + app.getContainerId())
                 .withEnv(env)
                 .withCommand("--service-name", name)
-                // ready proxies at once; tests wait until spans and JVM metrics are up too
-                .waitingFor(Wait.forLogMessage(".*tracing and JVM metrics up.*", 1).withStartupTimeout(Duration.ofSeconds(60)));
-        pod.sidecar.start();
-        return pod;
+                .waitingFor(until.withStartupTimeout(Duration.ofSeconds(60)));
+        sidecar.start();
     }
 
     private static GenericContainer<?> app(Network network, String name, String... servers) {

@@ -49,6 +49,8 @@ public final class Bench {
     /** The nginx reverse proxy's pid file (its CPU is measured like a sidecar's), or null. */
     private final Path nginxPidFile;
     private final List<Process> sidecars = new ArrayList<>();
+    /** The AOT cache's setting for every sidecar started: recording it while priming, mapping it after. */
+    private Map<String, String> aotEnv = Map.of();
     /** case -> metric -> values over rounds. */
     private final Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
 
@@ -108,20 +110,27 @@ public final class Bench {
     }
 
     private void runAll(List<Case> cases) throws Exception {
-        // A first run after a build records the sidecar's AOT cache (bin/netra); users start from
-        // the cache, so the measured starts do too. It carries traffic, as the images' training
-        // run does: a cache recorded by a start that stopped at its first response missed what
-        // came up later (tracing's export path, bulk flows), depending on timing, and those
-        // classes were then loaded from the jar in the measured runs (performance log, eighth
+        // A training run records the sidecar's AOT cache, as the images' build does; the measured
+        // starts map it, as users' do. It carries traffic: a cache recorded by a start that stopped
+        // at its first response missed what came up later (tracing's export path, bulk flows), and
+        // those classes were then loaded from the jar in the measured runs (performance log, eighth
         // round: idle RSS ~2.5 MB lower that way, RSS under load 1.4-4.5 MB higher).
         Case prime = cases.stream().filter(Case::netra).findFirst().orElse(null);
         if (prime != null) {
-            System.out.println("priming: one start of the sidecar with traffic (records its AOT cache)");
+            System.out.println("priming: a training run of the sidecar with traffic (records its AOT cache)");
+            Path dir = Files.createTempDirectory("netra-bench-aot");
+            exec(List.of("chown", "1337:1337", dir.toString())); // the sidecars' user writes and owns it
+            Path cache = dir.resolve("netra-sidecar.aot");
+            aotEnv = Map.of("NETRA_AOT_RECORD", cache.toString());
             start(prime, new TreeMap<>());
             new LoadGen(prime.target(), "server:8080").closedLoop(4, Duration.ofSeconds(2));
             LoadGen.bulk(BULK, 8L << 20);
             stopSidecars(); // SIGTERM: spans are flushed, and the cache is written as the JVM exits
             uninstall();
+            aotEnv = Files.isRegularFile(cache) ? Map.of("NETRA_AOT_CACHE", cache.toString()) : Map.of("NETRA_AOT_CACHE", "off");
+            if (!Files.isRegularFile(cache)) {
+                System.out.println("priming: the training run wrote no AOT cache; measuring without one");
+            }
         }
         double directMax = 0;
         for (int round = 1; round <= rounds; round++) {
@@ -288,6 +297,34 @@ public final class Bench {
             Thread.sleep(2);
         }
         record(m, "start_ms", (System.nanoTime() - t0) / 1e6);
+        if (c.clientSidecar() && !"0".equals(c.env().get("JAEGER_SAMPLER_PARAM"))) {
+            // the probe's exchange has a span: the time until it left for the collector
+            while (exportedSpans() < 1) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(c.name() + ": no span exported within 30 s of the start");
+                }
+                Thread.sleep(5);
+            }
+            record(m, "first_span_ms", (System.nanoTime() - t0) / 1e6);
+        }
+    }
+
+    /** netra_spans_exported_total of the client sidecar (its admin port in this namespace), 0 if it does not answer. */
+    private static double exportedSpans() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", 14958), 1000);
+            s.setSoTimeout(1000);
+            s.getOutputStream().write("GET /metrics HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String body = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            for (String line : body.split("\n")) {
+                if (line.startsWith("netra_spans_exported_total ")) {
+                    return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+                }
+            }
+            return 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     private Process sidecar(List<String> prefix, String name, String otlp, Map<String, String> env) throws IOException {
@@ -296,6 +333,7 @@ public final class Bench {
                 root + "/bin/netra", "sidecar", "--service-name", name));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("OTEL_EXPORTER_OTLP_ENDPOINT", otlp);
+        pb.environment().putAll(aotEnv);
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -484,7 +522,8 @@ public final class Bench {
                 {"rss_idle_conns_mb", "RSS, 1000 idle conns MB"},
                 {"anon_idle_mb", "private (anon) idle MB"}, {"anon_load_mb", "private at 256 conns MB"},
                 {"anon_after_mb", "private after load MB"},
-                {"cpu_us_per_req", "CPU us per request"}, {"start_ms", "start to 1st response ms"}, {"errors", "errors"},
+                {"cpu_us_per_req", "CPU us per request"}, {"start_ms", "start to 1st response ms"},
+                {"first_span_ms", "start to 1st span exported ms"}, {"errors", "errors"},
                 {"vt_pinned_start", "VT pinned, start + warm-up"}, {"vt_pinned_steady", "VT pinned, after warm-up"}};
         for (Case c : cases) {
             b.append(String.format(Locale.ROOT, "%n%s%n", c.name()));

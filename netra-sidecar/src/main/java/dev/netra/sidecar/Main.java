@@ -14,6 +14,7 @@ import dev.netra.sidecar.metrics.RuntimeMetrics;
 import dev.netra.sidecar.metrics.StatsdReporter;
 import dev.netra.sidecar.routing.Router;
 import dev.netra.sidecar.trace.Tracing;
+import dev.netra.sidecar.trace.TracingStartup;
 import dev.netra.sidecar.proxy.Listener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.tinylog.Logger;
@@ -29,7 +30,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** Entry point of {@code netra sidecar}: wiring only. */
 public final class Main {
@@ -37,6 +37,11 @@ public final class Main {
     public static final int EXIT_CONFIG = 64;
     /** How long without a forwarded byte, after activity, before memory is given back. */
     private static final Duration IDLE_TRIM_PERIOD = Duration.ofSeconds(10);
+    /**
+     * How long a request head that arrives during start-up waits for tracing to come up before it
+     * goes on without a span (counted): tracing takes a few hundred milliseconds on a slow start.
+     */
+    private static final Duration TRACING_START_WAIT = Duration.ofSeconds(5);
 
     static final String USAGE = """
             usage: netra sidecar --service-name NAME
@@ -72,23 +77,12 @@ public final class Main {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("netra-timer").daemon().factory());
         // Tracing and the JVM metrics take most of start-up (SDK, exporter, MXBeans): they come up
-        // in the background, so connections are proxied at once; exchanges before that get no span.
-        AtomicReference<Tracing> tracing = new AtomicReference<>();
+        // in the background while the listener already accepts; a request head that comes first
+        // waits for tracing (TracingStartup), and /ready waits for it too, so no exchange goes untraced.
         RuntimeMetrics.SpanCounters spanCounters = RuntimeMetrics.SpanCounters.register(registry);
-        HeaderEdits traceEdits = (head, e, editor) -> {
-            Tracing t = tracing.get();
-            if (t != null) {
-                t.edits().edit(head, e, editor);
-            }
-        };
-        ExchangeListener traceEnds = e -> {
-            Tracing t = tracing.get();
-            if (t != null) {
-                t.listener().onExchange(e);
-            }
-        };
+        TracingStartup tracing = new TracingStartup(spanCounters, TRACING_START_WAIT);
         // Spans end first, before the exchange's buffers are reused.
-        List<ExchangeListener> listeners = new ArrayList<>(List.of(traceEnds, new HttpMetrics(registry)));
+        List<ExchangeListener> listeners = new ArrayList<>(List.of(tracing.listener(), new HttpMetrics(registry)));
         if (config.statsdEnabled()) {
             listeners.add(new StatsdReporter(config.statsdPrefix(), config.statsdAddress()));
         }
@@ -97,45 +91,49 @@ public final class Main {
         if (router != null) {
             edits = edits.andThen(router.edits());
         }
-        edits = edits.andThen(traceEdits);
+        edits = edits.andThen(tracing.edits());
         Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners), router);
         AdminServer admin;
+        ProfilingServer profiling = null;
         try {
             // Intercepted connections first: the admin and profiling servers take ~30 ms to start,
             // and until the listener accepts, the pod's redirected connections are refused.
-            listener.start();
+            Binding.retrying("NETRA_PORT", config.port(), listener::start);
+            tracing.startInBackground(() -> new Tracing(config, spanCounters, timer, null), () -> {
+                RuntimeMetrics.register(registry);
+                Logger.info("tracing and JVM metrics up after {} ms", (System.nanoTime() - started) / 1_000_000);
+            });
             Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
             Logger.info("listening for intercepted connections on {}", listener.localAddress());
-            admin = new AdminServer(config.prometheusPort(), metrics.registry(), listener::accepting);
-            admin.start();
+            admin = Binding.retrying("NETRA_PROMETHEUS_PORT", config.prometheusPort(),
+                    () -> new AdminServer(config.prometheusPort(), metrics.registry(),
+                            () -> listener.accepting() && tracing.up()));
             if (config.pprofPort() != 0) {
-                new ProfilingServer(config.pprofBind(), config.pprofPort()).start();
+                profiling = Binding.retrying("NETRA_PPROF_PORT", config.pprofPort(),
+                        () -> new ProfilingServer(config.pprofBind(), config.pprofPort()));
             }
         } catch (IOException e) {
             Logger.error("cannot start: {}", e.toString());
             System.exit(1);
             return;
         }
-        Logger.info("ready in {} ms", (System.nanoTime() - started) / 1_000_000);
-        IdleTrim.schedule(timer, metrics::bytesForwarded, listener::releaseIdleBuffers, IDLE_TRIM_PERIOD);
-        Thread.ofPlatform().name("netra-init").daemon().start(() -> {
-            try {
-                tracing.set(new Tracing(config, spanCounters, timer, null));
-                RuntimeMetrics.register(registry);
-                Logger.info("tracing and JVM metrics up after {} ms", (System.nanoTime() - started) / 1_000_000);
-            } catch (RuntimeException e) {
-                Logger.error(e, "tracing could not start: spans are off");
-            }
-        });
-
+        // Before /ready can answer: a stop that follows readiness always drains.
         AtomicBoolean stopping = new AtomicBoolean();
+        ProfilingServer pprof = profiling;
         SignalHandler shutdown = signal -> {
             if (stopping.compareAndSet(false, true)) {
-                Thread.ofPlatform().name("netra-shutdown").start(() -> shutdown(config, listener, admin, signal));
+                Thread.ofPlatform().name("netra-shutdown").start(
+                        () -> shutdown(config, listener, admin, pprof, tracing, signal));
             }
         };
         Signal.handle(new Signal("TERM"), shutdown);
         Signal.handle(new Signal("INT"), shutdown);
+        admin.start();
+        if (profiling != null) {
+            profiling.start();
+        }
+        Logger.info("accepting in {} ms; /ready once tracing is up", (System.nanoTime() - started) / 1_000_000);
+        IdleTrim.schedule(timer, metrics::bytesForwarded, listener::releaseIdleBuffers, IDLE_TRIM_PERIOD);
     }
 
     /** The HTTP engine's wiring: edits, listeners, fallback counting. */
@@ -157,7 +155,14 @@ public final class Main {
                 metrics::httpFallback);
     }
 
-    private static void shutdown(SidecarConfig config, Listener listener, AdminServer admin, Signal signal) {
+    /**
+     * Stops in the order that frees the pod soonest: no new connections (the proxy port is closed
+     * at once, so a new sidecar in the same network namespace can bind it), open ones drain for the
+     * grace period, then the admin and profiling ports close, and only then the slow exit work
+     * (the last spans exported, at most ~10 s) runs, with no port held.
+     */
+    private static void shutdown(SidecarConfig config, Listener listener, AdminServer admin, ProfilingServer profiling,
+                                 TracingStartup tracing, Signal signal) {
         Logger.info("SIG{}: no new connections; waiting up to {} s for {} open ones",
                 signal.getName(), config.shutdownGrace().toSeconds(), listener.openConnections());
         listener.stopAccepting();
@@ -171,6 +176,13 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         admin.close();
+        if (profiling != null) {
+            profiling.close();
+        }
+        Tracing t = tracing.tracing();
+        if (t != null) {
+            t.close(); // the spans still queued are exported
+        }
         Logger.info("stopped");
         try {
             org.tinylog.provider.ProviderRegistry.getLoggingProvider().shutdown();

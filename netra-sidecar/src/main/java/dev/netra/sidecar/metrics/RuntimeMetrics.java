@@ -1,6 +1,7 @@
 package dev.netra.sidecar.metrics;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
@@ -59,12 +60,20 @@ public final class RuntimeMetrics {
         return !"off".equals(nmt);
     }
 
-    /** Span counters, registered now so dashboards can be built before tracing exports anything. */
-    public record SpanCounters(Counter exported, Counter dropped, Counter failed) {
+    /**
+     * Span counters, registered now so dashboards can be built before tracing exports anything.
+     * Dropped spans carry why: the export queue was full, or the request came before tracing was
+     * up and waited for it longer than the start-up deadline.
+     */
+    public record SpanCounters(Counter exported, CounterDataPoint droppedQueueFull, CounterDataPoint droppedNotReady,
+                               Counter failed) {
         public static SpanCounters register(PrometheusRegistry registry) {
+            Counter dropped = Counter.builder().name("netra_spans_dropped_total")
+                    .help("Spans dropped: the export queue was full, or tracing was not up in time at start-up")
+                    .labelNames("reason").register(registry);
             return new SpanCounters(
                     Counter.builder().name("netra_spans_exported_total").help("Spans handed to the exporter successfully").register(registry),
-                    Counter.builder().name("netra_spans_dropped_total").help("Spans dropped because the export queue was full").register(registry),
+                    dropped.labelValues("queue_full"), dropped.labelValues("not_ready"),
                     Counter.builder().name("netra_spans_failed_total").help("Spans whose export failed").register(registry));
         }
     }

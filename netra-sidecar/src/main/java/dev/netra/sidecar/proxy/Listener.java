@@ -75,7 +75,12 @@ public final class Listener implements ProxyContext, AutoCloseable {
 
     void start(InetSocketAddress bind) throws IOException {
         ServerSocketChannel ch = ServerSocketChannel.open();
-        ch.bind(bind, 1024);
+        try {
+            ch.bind(bind, 1024);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
         server = ch;
         accepting = true;
         Thread.ofPlatform().name("netra-accept").daemon(false).start(this::acceptLoop);

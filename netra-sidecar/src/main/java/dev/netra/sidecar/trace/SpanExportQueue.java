@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Hands finished, sampled spans to the exporter through a bounded queue on one background
  * thread: a copy loop never waits for export. A full queue drops the span and counts it
  * ({@code netra_spans_dropped_total}); failures are counted and logged at most once a minute.
+ * The exporter is made on that thread, so spans are queued from the start and wait for it.
  */
 final class SpanExportQueue {
     private static final int BATCH = 512;
@@ -25,7 +27,9 @@ final class SpanExportQueue {
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final ArrayBlockingQueue<SpanData> queue;
-    private final SpanExporter exporter;
+    private final Supplier<SpanExporter> exporterFactory;
+    /** Null until the worker made it: only the worker exports, shutdown waits for the worker. */
+    private volatile SpanExporter exporter;
     private final SpanCounters counters;
     private final long exportTimeoutMillis;
     private final Thread worker;
@@ -33,8 +37,13 @@ final class SpanExportQueue {
     private volatile boolean stopping;
 
     SpanExportQueue(SpanExporter exporter, int queueSize, long exportTimeoutMillis, SpanCounters counters) {
+        this(() -> exporter, queueSize, exportTimeoutMillis, counters);
+    }
+
+    /** Queues spans from now on; {@code exporterFactory} is called once, on the export thread. */
+    SpanExportQueue(Supplier<SpanExporter> exporterFactory, int queueSize, long exportTimeoutMillis, SpanCounters counters) {
         this.queue = new ArrayBlockingQueue<>(queueSize);
-        this.exporter = exporter;
+        this.exporterFactory = exporterFactory;
         this.counters = counters;
         this.exportTimeoutMillis = exportTimeoutMillis;
         this.worker = Thread.ofPlatform().name("netra-span-export").daemon().start(this::run);
@@ -43,7 +52,7 @@ final class SpanExportQueue {
     /** Queues an ended span for export, or drops and counts it when the queue is full. */
     void offer(SpanData span) {
         if (!queue.offer(span)) {
-            counters.dropped().inc();
+            counters.droppedQueueFull().inc();
         }
     }
 
@@ -53,6 +62,12 @@ final class SpanExportQueue {
      * a context switch) by every single span a copy loop ends.
      */
     private void run() {
+        try {
+            exporter = exporterFactory.get();
+        } catch (RuntimeException e) {
+            Logger.error(e, "the span exporter could not be made: spans are counted as failed");
+            exporter = new FailingExporter();
+        }
         List<SpanData> batch = new ArrayList<>(BATCH);
         while (!stopping || !queue.isEmpty()) {
             try {
@@ -103,7 +118,8 @@ final class SpanExportQueue {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return exporter.shutdown();
+        SpanExporter e = exporter;
+        return e == null ? CompletableResultCode.ofSuccess() : e.shutdown();
     }
 
     /** Waits (up to 5 s) until the queue is empty, then flushes the exporter. */
@@ -117,6 +133,25 @@ final class SpanExportQueue {
                 break;
             }
         }
-        return exporter.flush();
+        SpanExporter e = exporter;
+        return e == null ? CompletableResultCode.ofSuccess() : e.flush();
+    }
+
+    /** Stands in for an exporter that could not be made: every export fails. */
+    private static final class FailingExporter implements SpanExporter {
+        @Override
+        public CompletableResultCode export(java.util.Collection<SpanData> spans) {
+            return CompletableResultCode.ofFailure();
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+        }
     }
 }

@@ -84,7 +84,11 @@ public final class Tracing implements AutoCloseable {
     private static final Format B3_MULTI = new Format("b3multi", B3Propagator.injectingMultiHeaders());
     private static final byte[] B3_SINGLE = HttpHead.bytes("b3");
 
-    /** Builds the pipeline; {@code exporter} null means "from the config". */
+    /**
+     * Builds the pipeline; {@code exporter} null means "from the config", made on the export
+     * thread (the OTLP exporter's HTTP client takes longer to load than the rest): spans that end
+     * meanwhile wait in the export queue.
+     */
     public Tracing(SidecarConfig sidecar, SpanCounters counters, ScheduledExecutorService timer, SpanExporter exporter) {
         this.config = sidecar.tracing();
         this.store = new RequestIdStore<>(config.maxContexts(), sidecar.tracingContextExpiration());
@@ -99,11 +103,11 @@ public final class Tracing implements AutoCloseable {
         AttributesBuilder resource = Attributes.builder();
         config.resource().forEach(resource::put);
         resource.put(SERVICE_NAME, sidecar.serviceName());
-        SpanExporter out = exporter != null ? exporter : exporters(config);
         origin = new ExchangeSpan.Origin(Resource.getDefault().merge(Resource.create(resource.build())),
                 InstrumentationScopeInfo.create("netra"));
         sampler = Sampler.parentBased(rootSampler(config));
-        queue = new SpanExportQueue(out, config.queueSize(), config.otlpTimeout().toMillis(), counters);
+        queue = new SpanExportQueue(exporter != null ? () -> exporter : () -> exporters(config),
+                config.queueSize(), config.otlpTimeout().toMillis(), counters);
         maxAttributes = BUILT_IN_ATTRIBUTES + headerTags.length + cookieTags.size();
 
         formats = new Format[] {new Format("tracecontext", W3CTraceContextPropagator.getInstance()),

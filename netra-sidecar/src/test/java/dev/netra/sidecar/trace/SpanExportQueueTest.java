@@ -75,10 +75,35 @@ class SpanExportQueueTest {
             queue.offer(span(i)); // 4 wait in the queue, 6 are dropped
         }
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "offer never waits for the exporter");
-        assertEquals(6, counters.dropped().get());
+        assertEquals(6, counters.droppedQueueFull().get());
         exporter.release.countDown();
         queue.shutdown().join(5, TimeUnit.SECONDS);
         assertEquals(5, exporter.exported.get());
         assertEquals(5, counters.exported().get());
+    }
+
+    @Test
+    void spansEndedBeforeTheExporterIsMadeWaitInTheQueue() throws Exception {
+        SpanCounters counters = SpanCounters.register(new PrometheusRegistry());
+        CountDownLatch made = new CountDownLatch(1);
+        HeldExporter exporter = new HeldExporter();
+        exporter.release.countDown();
+        SpanExportQueue queue = new SpanExportQueue(() -> {
+            try {
+                assertTrue(made.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return exporter;
+        }, 16, 1000, counters);
+        for (int i = 0; i < 3; i++) {
+            queue.offer(span(i));
+        }
+        assertEquals(0, exporter.exported.get(), "nothing exported before the exporter exists");
+        made.countDown();
+        queue.shutdown().join(5, TimeUnit.SECONDS);
+        assertEquals(3, exporter.exported.get(), "every span queued meanwhile was exported");
+        assertEquals(3, counters.exported().get());
+        assertEquals(0, counters.droppedQueueFull().get());
     }
 }
