@@ -7,6 +7,7 @@ import dev.netra.sidecar.http.ExchangeListener;
 import dev.netra.sidecar.http.HeaderEdits;
 import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.http.RequestIdEdits;
+import dev.netra.sidecar.http.RequestIdStoreMetrics;
 import dev.netra.sidecar.admin.ProfilingServer;
 import dev.netra.sidecar.metrics.HttpMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics;
@@ -88,8 +89,10 @@ public final class Main {
         }
         HeaderEdits edits = new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue());
         Router router = config.routingEnabled() ? new Router(config, registry, timer) : null;
+        RequestIdStoreMetrics stores = new RequestIdStoreMetrics(registry);
         if (router != null) {
             edits = edits.andThen(router.edits());
+            stores.add("routing", router.contexts());
         }
         edits = edits.andThen(tracing.edits());
         Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners), router);
@@ -100,6 +103,9 @@ public final class Main {
             // and until the listener accepts, the pod's redirected connections are refused.
             Binding.retrying("NETRA_PORT", config.port(), listener::start);
             tracing.startInBackground(() -> new Tracing(config, spanCounters, timer, null), () -> {
+                if (tracing.tracing() != null) {
+                    stores.add("tracing", tracing.tracing().contexts());
+                }
                 RuntimeMetrics.register(registry);
                 Logger.info("tracing and JVM metrics up after {} ms", (System.nanoTime() - started) / 1_000_000);
             });

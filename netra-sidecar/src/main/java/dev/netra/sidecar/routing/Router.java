@@ -47,7 +47,8 @@ public final class Router {
         this.cookieName = config.routingCookieName();
         this.rewriteHost = config.routingRewriteHost();
         this.allowed = config.routingAllowedTargets();
-        this.store = new RequestIdStore<>(config.routingMaxEntries(), config.routingContextExpiration());
+        this.store = new RequestIdStore<>(config.routingMaxEntries(), RequestIdStore.MAX_BYTES,
+                config.routingContextExpiration(), v -> 40 + 2 * v.length());
         long sweep = config.routingContextCleanupInterval().toMillis();
         timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
         Counter routes = Counter.builder().name("netra_routing_requests_total")
@@ -56,6 +57,11 @@ public final class Router {
         this.routed = routes.labelValues("routed");
         this.notAllowed = routes.labelValues("not_allowed");
         this.dialFailed = routes.labelValues("dial_failed");
+    }
+
+    /** The request-id to routing-value store, for its metrics. */
+    public RequestIdStore<?> contexts() {
+        return store;
     }
 
     /** Counts a routed target that could not be reached (answered 502). */

@@ -91,7 +91,8 @@ public final class Tracing implements AutoCloseable {
      */
     public Tracing(SidecarConfig sidecar, SpanCounters counters, ScheduledExecutorService timer, SpanExporter exporter) {
         this.config = sidecar.tracing();
-        this.store = new RequestIdStore<>(config.maxContexts(), sidecar.tracingContextExpiration());
+        this.store = new RequestIdStore<>(config.maxContexts(), RequestIdStore.MAX_BYTES,
+                sidecar.tracingContextExpiration(), StoredContext::bytes);
         this.ignoredPaths = Set.copyOf(sidecar.tracingIgnoredPaths());
         this.headerTags = headerTags(sidecar.headerTagMap());
         this.cookieTags = cookieTags(sidecar.cookieTagMap());
@@ -176,6 +177,11 @@ public final class Tracing implements AutoCloseable {
 
     int storedContexts() {
         return store.size();
+    }
+
+    /** The request-id to span-context store, for its metrics. */
+    public RequestIdStore<?> contexts() {
+        return store;
     }
 
     private void start(HttpHead head, Exchange e, HeaderEditor editor) {

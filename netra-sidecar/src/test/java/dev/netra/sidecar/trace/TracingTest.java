@@ -109,6 +109,21 @@ class TracingTest {
     }
 
     @Test
+    void aHugeRequestIdIsForwardedButNotRemembered() throws Exception {
+        tracing(Map.of());
+        String id = "r".repeat(60 * 1024);
+        for (int i = 0; i < 50; i++) {
+            String forwarded = play(Direction.INBOUND, "GET /a HTTP/1.1\r\nHost: a\r\nX-Request-Id: " + id + i + "\r\n\r\n",
+                    "HTTP/1.1 204 No Content\r\n\r\n");
+            assertTrue(forwarded.contains("X-Request-Id: " + id + i + "\r\n"), "the id passes unchanged");
+        }
+        assertEquals(0, tracing.storedContexts(), "no 60 KB key is kept");
+        assertEquals(50, tracing.contexts().skipped());
+        play(Direction.INBOUND, "GET /a HTTP/1.1\r\nHost: a\r\nX-Request-Id: short\r\n\r\n", "HTTP/1.1 204 No Content\r\n\r\n");
+        assertEquals(1, tracing.storedContexts(), "an ordinary id is kept");
+    }
+
+    @Test
     void inboundSpanIsAChildOfTheW3cParentAndItsContextIsForwarded() throws Exception {
         tracing(Map.of());
         String forwarded = play(Direction.INBOUND, "GET /orders/1?x=2 HTTP/1.1\r\nHost: shop:8080\r\nUser-Agent: curl/8\r\n"
