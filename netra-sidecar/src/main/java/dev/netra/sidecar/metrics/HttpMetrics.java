@@ -9,20 +9,40 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The golden signals of HTTP traffic: requests, latency and sizes by direction, method, status
- * and original-destination port. Labels are bounded by construction (nine methods and "other",
- * status codes, at most {@value #MAX_PORTS} ports and "other"); the data points for a label
- * combination are resolved once and then only incremented.
+ * and original-destination port. Labels are bounded by construction: nine methods and "other";
+ * the registered status codes, any other code as "other" within its class; at most
+ * {@value #MAX_PORTS} ports and "other"; and at most {@value #MAX_SERIES} label combinations in
+ * all, after which new combinations are counted under one overflow series per direction and class
+ * (method, code and port "other") and in {@code netra_metrics_overflow_total}. An upstream that
+ * answers with every code from 100 to 599 therefore adds a few series, not thousands. The data
+ * points for a label combination are resolved once and then only incremented.
  */
 public final class HttpMetrics implements ExchangeListener {
     static final int MAX_PORTS = 32;
+    /** Label combinations (each a counter and a histogram series) before the overflow series take over. */
+    static final int MAX_SERIES = 1000;
     private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "other"};
     private static final String OTHER = "other";
-    /** Status 0 (no response) and 100..599. */
-    private static final int CODES = 600;
+    /** Status 0 (no response), 100..599, and 600 + class for an unregistered code of that class. */
+    private static final int CODES = 606;
+    /** The status codes registered with IANA: each gets its own label value. */
+    private static final boolean[] REGISTERED = new boolean[600];
+
+    static {
+        int[][] ranges = {{100, 103}, {200, 208}, {226, 226}, {300, 308}, {400, 418}, {421, 426}, {428, 429},
+                {431, 431}, {451, 451}, {500, 508}, {510, 511}};
+        for (int[] r : ranges) {
+            for (int c = r[0]; c <= r[1]; c++) {
+                REGISTERED[c] = true;
+            }
+        }
+        REGISTERED[306] = false; // unused
+    }
 
     private final Counter requests;
     private final Histogram duration;
@@ -37,6 +57,11 @@ public final class HttpMetrics implements ExchangeListener {
 
     private record Points(CounterDataPoint requests, DistributionDataPoint duration) {
     }
+
+    private final AtomicInteger series = new AtomicInteger();
+    /** [direction][class 0..5]: where combinations past {@link #MAX_SERIES} are counted. */
+    private final Points[][] overflow = new Points[2][6];
+    private final CounterDataPoint[] overflowed = new CounterDataPoint[2];
 
     public HttpMetrics(PrometheusRegistry registry) {
         requests = Counter.builder().name("netra_http_requests_total")
@@ -59,12 +84,18 @@ public final class HttpMetrics implements ExchangeListener {
             responseBytes[d.ordinal()] = resBytes.labelValues(d.label());
         }
         portLabels[MAX_PORTS] = OTHER;
+        Counter overflows = Counter.builder().name("netra_metrics_overflow_total")
+                .help("HTTP exchanges counted under an overflow series: " + MAX_SERIES + " label combinations were in use")
+                .labelNames("direction").register(registry);
+        for (Direction d : Direction.values()) {
+            overflowed[d.ordinal()] = overflows.labelValues(d.label());
+        }
     }
 
     @Override
     public void onExchange(Exchange e) {
         int d = e.direction().ordinal();
-        int status = e.status() >= 100 && e.status() < CODES ? e.status() : 0;
+        int status = e.status() < 100 || e.status() >= 600 ? 0 : REGISTERED[e.status()] ? e.status() : 600 + e.status() / 100;
         Points p = points(d, method(e.method()), port(e.destination() == null ? 0 : e.destination().getPort()), status);
         p.requests().inc();
         if (e.end() == Exchange.End.COMPLETE) {
@@ -83,10 +114,25 @@ public final class HttpMetrics implements ExchangeListener {
         }
         Points p = byStatus[status];
         if (p == null) {
+            int codeClassIndex = status == 0 ? 0 : status >= 600 ? status - 600 : status / 100;
+            if (series.getAndIncrement() >= MAX_SERIES) {
+                series.decrementAndGet();
+                overflowed[direction].inc();
+                Points o = overflow[direction][codeClassIndex];
+                if (o == null) { // made when first needed, so that a sidecar within bounds shows none
+                    String codeClass = codeClassIndex == 0 ? "none" : codeClassIndex + "xx";
+                    String dir = Direction.values()[direction].label();
+                    o = new Points(requests.labelValues(dir, OTHER, codeClass, OTHER, OTHER),
+                            duration.labelValues(dir, OTHER, codeClass, OTHER));
+                    overflow[direction][codeClassIndex] = o;
+                }
+                return o;
+            }
             // labelValues returns the same data point for the same labels, so a race here is harmless
+            // (it may count one combination twice toward MAX_SERIES: a bound, not an exact count)
             String dir = Direction.values()[direction].label();
-            String code = status == 0 ? "none" : Integer.toString(status);
-            String codeClass = status == 0 ? "none" : status / 100 + "xx";
+            String code = status == 0 ? "none" : status >= 600 ? OTHER : Integer.toString(status);
+            String codeClass = status == 0 ? "none" : codeClassIndex + "xx";
             p = new Points(requests.labelValues(dir, METHODS[method], codeClass, code, portLabels[port]),
                     duration.labelValues(dir, METHODS[method], codeClass, portLabels[port]));
             byStatus[status] = p;

@@ -44,6 +44,58 @@ class HttpMetricsTest {
     }
 
     @Test
+    void unregisteredStatusCodesFoldIntoOtherPerClass() throws IOException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        HttpMetrics metrics = new HttpMetrics(registry);
+        for (int from = 200; from < 600; from += 50) { // 1xx are interim: their response goes on
+            StringBuilder requests = new StringBuilder();
+            StringBuilder responses = new StringBuilder();
+            for (int code = from; code < from + 50; code++) {
+                requests.append(Exchanges.get("/"));
+                responses.append(Exchanges.response(code, ""));
+            }
+            Exchanges.play(Direction.OUTBOUND, 80, metrics, requests.toString(), responses.toString());
+        }
+        String text = scrape(registry);
+        long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
+        assertTrue(series <= 62, series + " series for 400 codes (58 registered, 4 classes of others):\n" + text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"299\"") == false, text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"other\",code_class=\"2xx\",direction=\"outbound\",method=\"GET\",port=\"80\"} 90"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"404\",code_class=\"4xx\",direction=\"outbound\",method=\"GET\",port=\"80\"} 1"), text);
+    }
+
+    @Test
+    void labelCombinationsAreBoundedAndTheRestIsCountedAsOverflow() throws IOException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        HttpMetrics metrics = new HttpMetrics(registry);
+        String[] methods = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW"};
+        int[] codes = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504};
+        int exchanges = 0;
+        for (int port = 1; port <= HttpMetrics.MAX_PORTS; port++) {
+            for (String m : methods) {
+                StringBuilder req = new StringBuilder();
+                StringBuilder res = new StringBuilder();
+                for (int code : codes) {
+                    req.append(m).append(" / HTTP/1.1\r\nHost: a\r\n").append(m.equals("HEAD") ? "" : "Content-Length: 0\r\n").append("\r\n");
+                    res.append(m.equals("HEAD") ? "HTTP/1.1 " + code + " X\r\nContent-Length: 0\r\n\r\n" : Exchanges.response(code, ""));
+                    exchanges++;
+                }
+                Exchanges.play(Direction.INBOUND, 10_000 + port, metrics, req.toString(), res.toString());
+            }
+        }
+        String text = scrape(registry);
+        long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
+        assertTrue(series <= HttpMetrics.MAX_SERIES + 6, series + " series");
+        double counted = text.lines().filter(l -> l.startsWith("netra_http_requests_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertTrue(counted == exchanges, "every exchange is counted somewhere: " + counted + " of " + exchanges);
+        double overflowed = text.lines().filter(l -> l.startsWith("netra_metrics_overflow_total{direction=\"inbound\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertTrue(overflowed > 0 && overflowed == exchanges - HttpMetrics.MAX_SERIES, "overflow " + overflowed);
+        assertTrue(text.length() < 4_000_000, "scrape of " + text.length() + " bytes");
+    }
+
+    @Test
     void countingRunsNoExemplarSampler() throws Exception {
         // Exemplars would carry no trace id (no span is current on a copy loop's thread), and their
         // sampler re-arms itself on a timer thread: prometheus.properties turns them off for all
