@@ -160,7 +160,7 @@ final class Env {
             int at = item.indexOf(separator);
             if (at <= 0 || at == item.length() - 1) {
                 throw ConfigException.invalid(name, env.get(name),
-                        "a comma list of key" + separator + "value pairs (bad item '" + item + "')");
+                        "a comma list of key" + separator + "value pairs (bad item '" + Secrets.shown(name, item) + "')");
             }
             map.put(item.substring(0, at).trim(), item.substring(at + 1).trim());
         }

@@ -200,7 +200,7 @@ public record SidecarConfig(
         lines.add("NETRA_HTTP_ROUTING_ALLOWED_TARGETS=" + routingAllowedTargets);
         lines.add("NETRA_ROUTING_CONTEXT_MAX_ENTRIES=" + routingMaxEntries);
         lines.add("NETRA_UPSTREAM_IDLE_TIMEOUT_MILLISECONDS=" + upstreamIdleTimeout.toMillis());
-        jaeger.forEach((k, v) -> lines.add(k + "=" + (SECRETS.contains(k) ? "(set, hidden)" : v)));
+        jaeger.forEach((k, v) -> lines.add(k + "=" + (SECRETS.contains(k) ? "(set, hidden)" : Secrets.shown(k, v))));
         lines.addAll(tracing.describe());
         lines.add("NETRA_MAX_CONNECTIONS=" + maxConnections);
         lines.add("NETRA_CONNECT_TIMEOUT_MILLISECONDS=" + connectTimeout.toMillis());
@@ -208,6 +208,7 @@ public record SidecarConfig(
         lines.add("NETRA_BUFFER_BYTES=" + bufferBytes);
         lines.add("NETRA_SPLICE_ENABLED=" + spliceEnabled);
         lines.add("NETRA_PLATFORM_THREAD_CONNECTIONS=" + platformThreadConnections);
+        lines.replaceAll(Secrets::withoutUserinfo); // whatever variable a URL with a password was put in
         return lines;
     }
 }

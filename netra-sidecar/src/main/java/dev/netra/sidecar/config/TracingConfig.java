@@ -101,8 +101,11 @@ public record TracingConfig(String spanNames, String attributes, boolean urlQuer
         if (endpoint == null) {
             URI base = env.uri("OTEL_EXPORTER_OTLP_ENDPOINT");
             if (base != null) {
-                String s = base.toString();
-                endpoint = URI.create(s + (s.endsWith("/") ? "" : "/") + "v1/traces");
+                // the signal's path goes after the base path, before any query
+                String path = base.getRawPath() == null ? "" : base.getRawPath();
+                String s = base.getScheme() + "://" + base.getRawAuthority() + path + (path.endsWith("/") ? "" : "/")
+                        + "v1/traces" + (base.getRawQuery() == null ? "" : "?" + base.getRawQuery());
+                endpoint = URI.create(s);
             }
         }
         if (jaeger.containsKey("JAEGER_ENDPOINT")) {
@@ -139,7 +142,7 @@ public record TracingConfig(String spanNames, String attributes, boolean urlQuer
         return List.of("NETRA_TRACING_SPAN_NAMES=" + spanNames, "NETRA_TRACING_ATTRIBUTES=" + attributes,
                 "NETRA_TRACING_URL_QUERY=" + urlQuery, "OTEL_PROPAGATORS=" + String.join(",", propagators),
                 "sampler=parentbased_" + sampler + (sampler.equals("ratio") || sampler.equals("ratelimiting") ? "(" + samplerArg + ")" : ""),
-                "otlp=" + (otlpEndpoint == null ? "(none)" : otlpEndpoint) + " headers=" + otlpHeaders.keySet()
+                "otlp=" + (otlpEndpoint == null ? "(none)" : Secrets.url(otlpEndpoint)) + " headers=" + otlpHeaders.keySet()
                         + " timeout=" + otlpTimeout.toMillis() + "ms",
                 "jaeger-agent=" + (jaegerAgent == null ? "(none)" : jaegerAgent), "resource=" + resource,
                 "NETRA_TRACING_CONTEXT_MAX_ENTRIES=" + maxContexts, "NETRA_TRACING_QUEUE_SIZE=" + queueSize);

@@ -1,5 +1,6 @@
 package dev.netra.sidecar.trace;
 
+import dev.netra.sidecar.config.Secrets;
 import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -106,7 +107,8 @@ final class SpanExportQueue {
         if (now - last >= LOG_INTERVAL_NANOS && lastFailureLog.compareAndSet(last, now)) {
             Throwable why = result.getFailureThrowable();
             Logger.warn("exporting {} spans failed{}; failures are counted in netra_spans_failed_total and logged at most once a minute",
-                    batch.size(), why == null ? (result.isDone() ? "" : " (timed out)") : ": " + why);
+                    batch.size(), why == null ? (result.isDone() ? "" : " (timed out)")
+                            : ": " + Secrets.withoutUserinfo(why.toString())); // the endpoint's user:password never
         }
     }
 
