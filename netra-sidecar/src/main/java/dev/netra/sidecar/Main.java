@@ -113,7 +113,7 @@ public final class Main {
             Logger.info("listening for intercepted connections on {}", listener.localAddress());
             admin = Binding.retrying("NETRA_PROMETHEUS_PORT", config.prometheusPort(),
                     () -> new AdminServer(config.prometheusPort(), metrics.registry(),
-                            () -> listener.accepting() && tracing.up()));
+                            () -> listener.accepting() && tracing.up(), listener::alive));
             if (config.pprofPort() != 0) {
                 profiling = Binding.retrying("NETRA_PPROF_PORT", config.pprofPort(),
                         () -> new ProfilingServer(config.pprofBind(), config.pprofPort()));

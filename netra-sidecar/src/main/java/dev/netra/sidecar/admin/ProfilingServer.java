@@ -41,6 +41,7 @@ public final class ProfilingServer implements AutoCloseable {
     private final AtomicBoolean profiling = new AtomicBoolean();
 
     public ProfilingServer(InetAddress bind, int port) throws IOException {
+        AdminServer.limits();
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.createContext("/debug/pprof/profile", this::profile);
         server.createContext("/debug/pprof/goroutine", this::threads);

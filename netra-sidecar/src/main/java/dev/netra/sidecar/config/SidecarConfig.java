@@ -51,7 +51,8 @@ public record SidecarConfig(
         Duration shutdownGrace,
         int bufferBytes,
         boolean spliceEnabled,
-        int platformThreadConnections) {
+        int platformThreadConnections,
+        TimeoutConfig timeouts) {
 
     /** Jaeger client variables whose values are never printed. */
     private static final Set<String> SECRETS = Set.of("JAEGER_PASSWORD", "JAEGER_AUTH_TOKEN");
@@ -123,7 +124,8 @@ public record SidecarConfig(
                 env.seconds("NETRA_SHUTDOWN_GRACE_SECONDS", 30),
                 env.integer("NETRA_BUFFER_BYTES", 16_384, 1024, 1 << 20),
                 env.flag("NETRA_SPLICE_ENABLED", true),
-                env.integer("NETRA_PLATFORM_THREAD_CONNECTIONS", 4, 0, 64));
+                env.integer("NETRA_PLATFORM_THREAD_CONNECTIONS", 4, 0, 64),
+                TimeoutConfig.from(env));
     }
 
     private static String serviceName(List<String> args) {
@@ -208,6 +210,7 @@ public record SidecarConfig(
         lines.add("NETRA_BUFFER_BYTES=" + bufferBytes);
         lines.add("NETRA_SPLICE_ENABLED=" + spliceEnabled);
         lines.add("NETRA_PLATFORM_THREAD_CONNECTIONS=" + platformThreadConnections);
+        lines.addAll(timeouts.describe());
         lines.replaceAll(Secrets::withoutUserinfo); // whatever variable a URL with a password was put in
         return lines;
     }

@@ -22,7 +22,9 @@ public final class Exchange {
         /** The connection stopped being parsed (see netra_http_fallbacks_total). */
         FALLBACK,
         /** The connection was reset by netra (shutdown grace period over). */
-        ABORTED
+        ABORTED,
+        /** netra closed the connection: it waited longer than a timeout allows (netra_tcp_timeouts_total). */
+        TIMED_OUT
     }
 
     /** The connection's session: its direction, addresses and their text are read from it. */

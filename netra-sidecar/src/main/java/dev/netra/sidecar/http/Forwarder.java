@@ -42,6 +42,11 @@ public interface Forwarder {
     default void passed(long n) throws IOException {
     }
 
+    /** Whether a message head has begun and is not complete yet: what the request-head timeout watches. */
+    default boolean midHead() {
+        return false;
+    }
+
     /** Plain TCP: every byte as it comes. */
     static Forwarder opaque(WritableByteChannel out) {
         return new Forwarder() {

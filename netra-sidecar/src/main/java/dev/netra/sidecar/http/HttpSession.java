@@ -146,6 +146,15 @@ public final class HttpSession {
         return true;
     }
 
+    /**
+     * When the oldest request still without a response head was fully sent (System.nanoTime),
+     * or 0 when none waits: what the response-head timeout measures from.
+     */
+    public synchronized long unansweredSince() {
+        Exchange oldest = responding == null ? pending.peekFirst() : null;
+        return oldest == null ? 0 : oldest.requestEndNanos();
+    }
+
     synchronized Exchange peek() {
         return pending.peekFirst();
     }

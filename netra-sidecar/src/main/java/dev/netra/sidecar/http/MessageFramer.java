@@ -52,6 +52,11 @@ abstract class MessageFramer implements Forwarder {
     }
 
     @Override
+    public boolean midHead() {
+        return state == State.HEAD || state == State.DETECT && reader.length() > 0;
+    }
+
+    @Override
     public long passable() {
         if (pendingHead != null) {
             return 0;

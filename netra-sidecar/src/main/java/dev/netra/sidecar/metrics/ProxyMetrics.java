@@ -37,6 +37,39 @@ public final class ProxyMetrics {
         }
     }
 
+    /** Why accepting a connection failed, as a metric label: descriptors or kernel memory ran out, or else. */
+    public enum AcceptError {
+        EMFILE, ENFILE, ENOBUFS, OTHER;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Classified by the JDK's message for the errno (it carries no errno itself). */
+        public static AcceptError of(java.io.IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("Too many open files in system")) {
+                return ENFILE;
+            }
+            if (m.contains("Too many open files")) {
+                return EMFILE;
+            }
+            if (m.contains("No buffer space") || m.contains("Cannot allocate memory")) {
+                return ENOBUFS;
+            }
+            return OTHER;
+        }
+    }
+
+    /** Which timeout closed a connection, as a metric label. */
+    public enum Timeout {
+        IDLE, HALF_CLOSED, REQUEST_HEAD, RESPONSE_HEAD;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The data points one connection touches, bound to its direction. */
     public record ConnectionMetrics(CounterDataPoint opened, CounterDataPoint closed, GaugeDataPoint active,
                                     CounterDataPoint bytesToUpstream, CounterDataPoint bytesToClient,
@@ -47,6 +80,8 @@ public final class ProxyMetrics {
     private final Map<Direction, ConnectionMetrics> byDirection = new EnumMap<>(Direction.class);
     private final Map<Rejection, CounterDataPoint> rejections = new EnumMap<>(Rejection.class);
     private final CounterDataPoint limitHits;
+    private final Map<AcceptError, CounterDataPoint> acceptErrors = new EnumMap<>(AcceptError.class);
+    private final Map<Timeout, CounterDataPoint> timeouts = new EnumMap<>(Timeout.class);
     private final CounterDataPoint largeBufferLimitHits;
     private final CounterDataPoint splicedFlows;
     private final CounterDataPoint spliceLimitHits;
@@ -89,6 +124,18 @@ public final class ProxyMetrics {
             rejections.put(r, rejected.labelValues(r.label()));
         }
         limitHits = limit.labelValues();
+        Counter accepts = Counter.builder().name("netra_tcp_accept_errors_total")
+                .help("Failed accepts of intercepted connections, by errno; the listener backs off and goes on")
+                .labelNames("reason").register(registry);
+        for (AcceptError a : AcceptError.values()) {
+            acceptErrors.put(a, accepts.labelValues(a.label()));
+        }
+        Counter timedOut = Counter.builder().name("netra_tcp_timeouts_total")
+                .help("Connections closed by netra because they waited longer than a timeout allows, by timeout")
+                .labelNames("timeout").register(registry);
+        for (Timeout t : Timeout.values()) {
+            timeouts.put(t, timedOut.labelValues(t.label()));
+        }
         largeBufferLimitHits = Counter.builder().name("netra_tcp_large_buffer_limit_hits_total")
                 .help("Bulk flows denied a large buffer because all were in use (once per flow)")
                 .register(registry).labelValues();
@@ -151,6 +198,22 @@ public final class ProxyMetrics {
 
     public void rejected(Rejection reason) {
         rejections.get(reason).inc();
+    }
+
+    public void acceptError(AcceptError reason) {
+        acceptErrors.get(reason).inc();
+    }
+
+    public long acceptErrors(AcceptError reason) {
+        return acceptErrors.get(reason).getLongValue();
+    }
+
+    public void timedOut(Timeout t) {
+        timeouts.get(t).inc();
+    }
+
+    public long timeouts(Timeout t) {
+        return timeouts.get(t).getLongValue();
     }
 
     public void connectionLimitHit() {

@@ -4,6 +4,7 @@ import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
+import dev.netra.sidecar.metrics.ProxyMetrics.Timeout;
 import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HttpPolicy;
@@ -45,7 +46,10 @@ final class Connection implements Runnable {
     private final AtomicBoolean aborted = new AtomicBoolean();
     /** Which side ended first: how exchanges still open when the connection closes ended. */
     private final AtomicReference<Exchange.End> firstEnd = new AtomicReference<>();
+    private final Activity activity = new Activity();
     private volatile SocketChannel upstream;
+    /** Set once the connection is parsed as HTTP: the response-head timeout asks it. */
+    private volatile HttpSession session;
     /**
      * Threads splicing a direction use both sockets' descriptors directly, which the JDK does not
      * know about: a socket closed under them could hand its descriptor number to another
@@ -63,6 +67,36 @@ final class Connection implements Runnable {
 
     long id() {
         return id;
+    }
+
+    Activity activity() {
+        return activity;
+    }
+
+    /** When the oldest request still without a response was sent (System.nanoTime), 0 if none waits. */
+    long unansweredSince() {
+        HttpSession s = session;
+        return s == null ? 0 : s.unansweredSince();
+    }
+
+    /**
+     * Closes the connection because it waited longer than {@code t} allows: an idle one with FINs,
+     * anything else with a reset (a peer that half-closed or trickles has been told nothing else).
+     */
+    void timedOut(Timeout t) {
+        if (aborted.get()) {
+            return;
+        }
+        ctx.metrics().timedOut(t);
+        firstEnd.compareAndSet(null, Exchange.End.TIMED_OUT);
+        Logger.debug("conn={} closed by netra: {} timeout", id, t.label());
+        if (t == Timeout.IDLE) {
+            if (aborted.compareAndSet(false, true)) {
+                closeSockets();
+            }
+        } else {
+            abort(t.label() + " timeout");
+        }
     }
 
     @Override
@@ -110,9 +144,10 @@ final class Connection implements Runnable {
                 if (isHttp) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     http = new HttpSession(id, direction, peer, target, ctx.http(), false);
+                    session = http;
                     toUpstream = ctx.buffers().acquireSmall();
                     toClient = ctx.buffers().acquireSmall();
-                    Exchange.End end = new RoutedConnection(id, client, target, ctx, m, http, ctx.router())
+                    Exchange.End end = new RoutedConnection(id, client, target, ctx, m, http, ctx.router(), activity)
                             .run(prefix, toUpstream, toClient);
                     firstEnd.compareAndSet(null, end);
                     return;
@@ -132,6 +167,7 @@ final class Connection implements Runnable {
             Forwarder responses = Forwarder.opaque(client);
             if (mode != HttpPolicy.Mode.OPAQUE) {
                 http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.DETECT);
+                session = http;
                 requests = http.requests(up);
                 responses = http.responses(client);
             }
@@ -236,11 +272,16 @@ final class Connection implements Runnable {
         boolean spliceRefused = false;
         boolean platform = !Thread.currentThread().isVirtual();
         boolean moving = false;
+        boolean requests = endedBy == Exchange.End.CLIENT_GONE;
         try {
             int n;
             while ((n = buffers.read(from)) >= 0) {
+                activity.touch();
                 forwarder.forward(buffers.current());
                 bytes.inc(n);
+                if (requests) {
+                    activity.requestHead(forwarder.midHead());
+                }
                 if (platform && ctx.threads().crowded()) {
                     moving = true;
                     break;
@@ -268,8 +309,10 @@ final class Connection implements Runnable {
             if (!moving) {
                 firstEnd.compareAndSet(null, endedBy);
                 forwarder.endOfStream();
-                // Half-close: this direction ended; the other keeps flowing until it ends too.
+                // Half-close: this direction ended; the other keeps flowing until it ends too,
+                // or until it has been silent for NETRA_HALF_CLOSED_TIMEOUT_SECONDS.
                 to.shutdownOutput();
+                activity.halfClosed();
             }
         } catch (ClosedChannelException e) {
             // closed by abort() on the other pump; it has logged why
@@ -315,7 +358,10 @@ final class Connection implements Runnable {
                 return -1;
             }
             buffers.giveBack();
-            return pipe.transfer(this::ensureNotClosing, bytes::inc, limit);
+            return pipe.transfer(this::ensureNotClosing, n -> {
+                bytes.inc(n);
+                activity.touch();
+            }, limit);
         } finally {
             ctx.pipes().release(pipe);
             boolean lastOut;

@@ -38,9 +38,14 @@ public final class Listener implements ProxyContext, AutoCloseable {
     private final Semaphore permits;
     private final Map<Long, Connection> open = new ConcurrentHashMap<>();
     private final ConnectionThreads threads;
+    private final Timeouts timeouts;
     private final AtomicLong ids = new AtomicLong();
     private volatile ServerSocketChannel server;
     private volatile boolean accepting;
+    private volatile boolean alive = true;
+    private static final long MAX_BACKOFF_MILLIS = 1000;
+    private final RateLimitedLog limitLog = new RateLimitedLog(java.time.Duration.ofMinutes(1));
+    private final RateLimitedLog acceptLog = new RateLimitedLog(java.time.Duration.ofMinutes(1));
 
     public Listener(SidecarConfig config, ProxyMetrics metrics, HttpSettings http, dev.netra.sidecar.routing.Router router) {
         this(config, metrics, OriginalDestinations.KERNEL, http, router);
@@ -60,6 +65,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
         this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
         this.pipes = new Pipes(config.spliceEnabled(), MAX_PIPES, metrics);
         this.threads = new ConnectionThreads(config.platformThreadConnections(), open::size, metrics::movedToVirtualThread);
+        this.timeouts = new Timeouts(config.timeouts(), open.values());
     }
 
     /** Lets go of pooled copy buffers and head arrays (an idle sidecar giving memory back). */
@@ -86,35 +92,65 @@ public final class Listener implements ProxyContext, AutoCloseable {
         Thread.ofPlatform().name("netra-accept").daemon(false).start(this::acceptLoop);
     }
 
+    /**
+     * Takes connections until {@link #stopAccepting}. A failed accept (out of descriptors, out of
+     * kernel memory) never ends it: it is counted, logged at most once a minute, and retried after a
+     * back-off that grows to {@value #MAX_BACKOFF_MILLIS} ms, while the kernel backlog holds the
+     * connections that wait. Only the listening socket closing under it ends the loop before a
+     * stop, and then {@link #alive} turns false so that the liveness probe restarts the sidecar.
+     */
     private void acceptLoop() {
         ServerSocketChannel ch = server;
+        long backoffMillis = 0;
         try {
             while (accepting) {
                 if (!permits.tryAcquire()) {
                     metrics.connectionLimitHit();
-                    Logger.warn("NETRA_MAX_CONNECTIONS={} connections are open; new ones wait in the backlog",
-                            config.maxConnections());
+                    limitLog.warn("NETRA_MAX_CONNECTIONS={} connections are open; new ones wait in the backlog"
+                            + " (netra_tcp_connection_limit_hits_total)", config.maxConnections());
                     permits.acquire();
                 }
                 SocketChannel client;
                 try {
                     client = ch.accept();
-                } catch (IOException e) {
+                    backoffMillis = 0;
+                } catch (java.nio.channels.ClosedChannelException e) {
                     permits.release();
                     throw e;
+                } catch (IOException e) {
+                    permits.release();
+                    ProxyMetrics.AcceptError reason = ProxyMetrics.AcceptError.of(e);
+                    metrics.acceptError(reason);
+                    backoffMillis = Math.min(MAX_BACKOFF_MILLIS, Math.max(1, backoffMillis * 2));
+                    acceptLog.warn("accepting a connection failed ({}): {}; retrying in {} ms, the backlog holds new"
+                            + " connections meanwhile (netra_tcp_accept_errors_total)", reason.label(), e.getMessage(), backoffMillis);
+                    Thread.sleep(backoffMillis);
+                    continue;
                 }
                 Connection c = new Connection(ids.incrementAndGet(), client, this);
                 open.put(c.id(), c);
                 threads.start(c);
             }
         } catch (java.nio.channels.ClosedChannelException e) {
-            Logger.debug("listener closed");
-        } catch (IOException e) {
-            Logger.error(e, "accept failed; no more connections are taken");
-            accepting = false;
+            if (accepting) {
+                Logger.error("the listening socket closed while accepting: no more connections are taken; /live fails");
+                alive = false;
+                accepting = false;
+            } else {
+                Logger.debug("listener closed");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            Logger.error(e, "the accept loop failed: bug; no more connections are taken; /live fails");
+            alive = false;
+            accepting = false;
         }
+    }
+
+    /** False once the listener can take no more connections for a reason other than a stop: what /live reports. */
+    public boolean alive() {
+        return alive;
     }
 
     /** True while new connections are accepted: what /ready reports. */
@@ -163,6 +199,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
         stopAccepting();
         abortAll();
         threads.close();
+        timeouts.close();
     }
 
     @Override

@@ -62,9 +62,11 @@ final class RoutedConnection {
     private final Map<InetSocketAddress, ArrayDeque<Upstream>> idle = new HashMap<>();
     private final List<Upstream> opened = new ArrayList<>();
     private volatile boolean clientEndedFirst;
+    private final Activity activity;
 
     RoutedConnection(long id, SocketChannel client, InetSocketAddress original, ProxyContext ctx, ConnectionMetrics metrics,
-                     HttpSession session, Router router) {
+                     HttpSession session, Router router, Activity activity) {
+        this.activity = activity;
         this.id = id;
         this.client = client;
         this.original = original;
@@ -100,7 +102,9 @@ final class RoutedConnection {
             }
             int n;
             while ((n = buffers.read(client)) >= 0) {
+                activity.touch();
                 requests.forward(buffers.current());
+                activity.requestHead(requests.midHead());
                 metrics.bytesToUpstream().inc(n);
                 buffers.forwarded(n, requests.betweenMessages());
                 if (platform && ctx.threads().crowded()) {
@@ -114,6 +118,7 @@ final class RoutedConnection {
                     toUpstream.shutdownOutput();
                 }
                 clientEndedFirst = true;
+                activity.halfClosed();
             }
         } catch (IOException e) {
             clientEndedFirst = true;
@@ -240,6 +245,7 @@ final class RoutedConnection {
                 }
                 if (en == END) {
                     client.shutdownOutput();
+                    activity.halfClosed();
                     return;
                 }
                 Relayed r = relay(en, buffers, platform);
@@ -291,6 +297,7 @@ final class RoutedConnection {
                 eof = true;
                 break;
             }
+            activity.touch();
             u.responses.forward(buffers.current());
             metrics.bytesToClient().inc(n);
             buffers.forwarded(n, u.responses.betweenMessages());
@@ -321,6 +328,7 @@ final class RoutedConnection {
     private boolean tunnel(Upstream u, DirectionBuffers buffers, boolean platform) throws IOException {
         int n;
         while ((n = buffers.read(u.channel)) >= 0) {
+            activity.touch();
             Forwarder.writeFully(client, buffers.current());
             metrics.bytesToClient().inc(n);
             buffers.forwarded(n, false);
@@ -329,6 +337,7 @@ final class RoutedConnection {
             }
         }
         client.shutdownOutput();
+        activity.halfClosed();
         return false;
     }
 

@@ -1,0 +1,34 @@
+package dev.netra.sidecar.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How long a connection may wait before netra lets it go (Duration.ZERO: never). Each is
+ * inactivity-based except the request head's: bytes flowing keep a connection.
+ *
+ * @param idle         no byte either way for this long: the connection is closed. Default 1 h,
+ *                     as Envoy's TCP proxy: long-lived idle keep-alive pools and websockets stay
+ * @param halfClosed   once one side has ended (FIN), no byte from the other side for this long:
+ *                     the connection is reset. Default 60 s (HAProxy's client-fin/server-fin idea)
+ * @param requestHead  an HTTP request head must be complete this long after its first byte, else
+ *                     the connection is reset (slowloris). Default 60 s
+ * @param responseHead an HTTP response head must start arriving this long after its request was
+ *                     sent (an upstream that accepts and never answers). Default off: only the
+ *                     app knows how long its calls may take
+ */
+public record TimeoutConfig(Duration idle, Duration halfClosed, Duration requestHead, Duration responseHead) {
+    static TimeoutConfig from(Env env) {
+        return new TimeoutConfig(env.seconds("NETRA_IDLE_TIMEOUT_SECONDS", 3600),
+                env.seconds("NETRA_HALF_CLOSED_TIMEOUT_SECONDS", 60),
+                env.seconds("NETRA_HTTP_REQUEST_HEAD_TIMEOUT_SECONDS", 60),
+                env.seconds("NETRA_HTTP_RESPONSE_HEAD_TIMEOUT_SECONDS", 0));
+    }
+
+    List<String> describe() {
+        return List.of("NETRA_IDLE_TIMEOUT_SECONDS=" + idle.toSeconds(),
+                "NETRA_HALF_CLOSED_TIMEOUT_SECONDS=" + halfClosed.toSeconds(),
+                "NETRA_HTTP_REQUEST_HEAD_TIMEOUT_SECONDS=" + requestHead.toSeconds(),
+                "NETRA_HTTP_RESPONSE_HEAD_TIMEOUT_SECONDS=" + responseHead.toSeconds());
+    }
+}
