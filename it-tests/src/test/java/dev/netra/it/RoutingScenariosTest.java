@@ -31,8 +31,10 @@ class RoutingScenariosTest {
         network = Network.newNetwork();
         svc = Pod.plain(network, "svc", "http:8080:v1");
         svcV2 = Pod.plain(network, "svc-v2", "http:8080:v2");
+        // the test network's clients stand in for a trusted gateway
         Map<String, String> routing = Map.of("NETRA_HTTP_ROUTING_ENABLED", "true", "NETRA_HTTP_ROUTING_COOKIE_ENABLED", "true",
-                "NETRA_HTTP_PORTS", "8080");
+                "NETRA_HTTP_PORTS", "8080", "NETRA_HTTP_ROUTING_ALLOWED_TARGETS", "svc,svc-v2",
+                "NETRA_HTTP_ROUTING_TRUSTED_SOURCES", "0.0.0.0/0");
         app = Pod.meshed(network, "app", routing, "relay:8080:svc:8080");
         guarded = Pod.meshed(network, "guarded", Map.of("NETRA_HTTP_ROUTING_ENABLED", "true", "NETRA_HTTP_PORTS", "8080",
                 "NETRA_HTTP_ROUTING_ALLOWED_TARGETS", ".staging.svc.cluster.local,svc-v2"), "echo:9");

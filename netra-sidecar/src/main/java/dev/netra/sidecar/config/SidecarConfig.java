@@ -41,7 +41,8 @@ public record SidecarConfig(
         Duration routingContextExpiration,
         Duration routingContextCleanupInterval,
         boolean routingRewriteHost,
-        List<String> routingAllowedTargets,
+        List<RouteTarget> routingAllowedTargets,
+        List<AddressRange> routingTrustedSources,
         int routingMaxEntries,
         Duration upstreamIdleTimeout,
         Map<String, String> jaeger,
@@ -114,7 +115,9 @@ public record SidecarConfig(
                 env.millis("NETRA_ROUTING_CONTEXT_EXPIRATION_MILLISECONDS", 5000),
                 env.millis("NETRA_ROUTING_CONTEXT_CLEANUP_INTERVAL", 1000),
                 env.flag("NETRA_HTTP_ROUTING_REWRITE_HOST"),
-                env.list("NETRA_HTTP_ROUTING_ALLOWED_TARGETS").stream().map(t -> t.toLowerCase(Locale.ROOT)).toList(),
+                RouteTarget.parseAll("NETRA_HTTP_ROUTING_ALLOWED_TARGETS", env.list("NETRA_HTTP_ROUTING_ALLOWED_TARGETS")),
+                env.list("NETRA_HTTP_ROUTING_TRUSTED_SOURCES").stream()
+                        .map(c -> AddressRange.parse("NETRA_HTTP_ROUTING_TRUSTED_SOURCES", c.trim())).toList(),
                 env.integer("NETRA_ROUTING_CONTEXT_MAX_ENTRIES", 100_000, 1, 10_000_000),
                 env.millis("NETRA_UPSTREAM_IDLE_TIMEOUT_MILLISECONDS", 30_000),
                 jaeger,
@@ -200,6 +203,7 @@ public record SidecarConfig(
         lines.add("NETRA_ROUTING_CONTEXT_CLEANUP_INTERVAL=" + routingContextCleanupInterval.toMillis());
         lines.add("NETRA_HTTP_ROUTING_REWRITE_HOST=" + routingRewriteHost);
         lines.add("NETRA_HTTP_ROUTING_ALLOWED_TARGETS=" + routingAllowedTargets);
+        lines.add("NETRA_HTTP_ROUTING_TRUSTED_SOURCES=" + routingTrustedSources);
         lines.add("NETRA_ROUTING_CONTEXT_MAX_ENTRIES=" + routingMaxEntries);
         lines.add("NETRA_UPSTREAM_IDLE_TIMEOUT_MILLISECONDS=" + upstreamIdleTimeout.toMillis());
         jaeger.forEach((k, v) -> lines.add(k + "=" + (SECRETS.contains(k) ? "(set, hidden)" : Secrets.shown(k, v))));

@@ -1,6 +1,8 @@
 package dev.netra.sidecar.routing;
 
 import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.config.AddressRange;
+import dev.netra.sidecar.config.RouteTarget;
 import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.http.Cookies;
 import dev.netra.sidecar.http.Exchange;
@@ -17,6 +19,7 @@ import org.tinylog.Logger;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -32,11 +35,15 @@ public final class Router {
     private final boolean cookieEnabled;
     private final String cookieName;
     private final boolean rewriteHost;
-    private final List<String> allowed;
+    private final List<RouteTarget> allowed;
+    private final List<AddressRange> trustedSources;
+    /** The sidecar's own ports: never a target, whatever the allowlist says. */
+    private final Set<Integer> ownPorts;
     private final RequestIdStore<String> store;
     private final CounterDataPoint routed;
     private final CounterDataPoint notAllowed;
     private final CounterDataPoint dialFailed;
+    private final CounterDataPoint untrusted;
     private static final HeaderName HOST = HeaderName.of("Host");
     private static final byte[] COOKIE = HttpHead.bytes("cookie");
 
@@ -47,16 +54,24 @@ public final class Router {
         this.cookieName = config.routingCookieName();
         this.rewriteHost = config.routingRewriteHost();
         this.allowed = config.routingAllowedTargets();
+        this.trustedSources = config.routingTrustedSources();
+        this.ownPorts = Set.of(config.port(), config.prometheusPort(), config.pprofPort());
+        if (allowed.isEmpty()) {
+            Logger.warn("NETRA_HTTP_ROUTING_ENABLED=true but NETRA_HTTP_ROUTING_ALLOWED_TARGETS is empty: no request is"
+                    + " re-routed until targets are allowed (docs/routing.md)");
+        }
         this.store = new RequestIdStore<>(config.routingMaxEntries(), RequestIdStore.MAX_BYTES,
                 config.routingContextExpiration(), v -> 40 + 2 * v.length());
         long sweep = config.routingContextCleanupInterval().toMillis();
         timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
         Counter routes = Counter.builder().name("netra_routing_requests_total")
-                .help("Outbound requests with a route: sent to the target, refused by the allowlist, or answered 502")
+                .help("Requests with a route: sent to the target, refused by the allowlist, answered 502, or (inbound)"
+                        + " from a source not in NETRA_HTTP_ROUTING_TRUSTED_SOURCES, so not remembered")
                 .labelNames("result").register(registry);
         this.routed = routes.labelValues("routed");
         this.notAllowed = routes.labelValues("not_allowed");
         this.dialFailed = routes.labelValues("dial_failed");
+        this.untrusted = routes.labelValues("untrusted_source");
     }
 
     /** The request-id to routing-value store, for its metrics. */
@@ -78,7 +93,11 @@ public final class Router {
         String value = value(head);
         if (e.direction() == Direction.INBOUND) {
             if (value != null && e.requestId() != null) {
-                store.put(e.requestId(), value);
+                if (trusted(e.client())) {
+                    store.put(e.requestId(), value);
+                } else {
+                    untrusted.inc();
+                }
             }
             return;
         }
@@ -103,7 +122,12 @@ public final class Router {
             Logger.debug("route {} -> {} has a bad port: ignored", host, target);
             return;
         }
-        if (!allowed.isEmpty() && !isAllowed(targetHost.toLowerCase(Locale.ROOT))) {
+        if (ownPorts.contains(port)) {
+            notAllowed.inc();
+            Logger.debug("route {} -> {} goes to one of the sidecar's own ports: ignored", host, target);
+            return;
+        }
+        if (!isAllowed(bare(targetHost).toLowerCase(Locale.ROOT), port)) {
             notAllowed.inc();
             Logger.debug("route {} -> {} is not in NETRA_HTTP_ROUTING_ALLOWED_TARGETS: ignored", host, target);
             return;
@@ -115,13 +139,30 @@ public final class Router {
         }
     }
 
-    private boolean isAllowed(String host) {
-        for (String a : allowed) {
-            if (a.startsWith(".") ? host.endsWith(a) : host.equals(a)) {
+    private boolean isAllowed(String host, int port) {
+        for (RouteTarget a : allowed) {
+            if (a.allows(host, port)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether an inbound request's routing value may steer the app's calls: its source is trusted. */
+    private boolean trusted(InetSocketAddress client) {
+        if (client == null || client.getAddress() == null) {
+            return false;
+        }
+        for (AddressRange r : trustedSources) {
+            if (r.contains(client.getAddress())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String bare(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** The cookie (when enabled and present) wins over the header. */
