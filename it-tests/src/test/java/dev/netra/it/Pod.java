@@ -76,8 +76,15 @@ final class Pod implements AutoCloseable {
 
     /** Starts the sidecar in the pod's network namespace, returning once {@code until} is met. */
     void startSidecar(Map<String, String> env, org.testcontainers.containers.wait.strategy.WaitStrategy until) {
+        startSidecar(env, until, cmd -> { });
+    }
+
+    /** Starts the sidecar with {@code modifier} applied to its container (a ulimit, say). */
+    void startSidecar(Map<String, String> env, org.testcontainers.containers.wait.strategy.WaitStrategy until,
+                      java.util.function.Consumer<com.github.dockerjava.api.command.CreateContainerCmd> modifier) {
         sidecar = new GenericContainer<>(DockerImageName.parse("netra-sidecar:" + TAG))
                 .withNetworkMode("container:" + app.getContainerId())
+                .withCreateContainerCmdModifier(modifier)
                 .withEnv(env)
                 .withCommand("--service-name", name)
                 .waitingFor(until.withStartupTimeout(Duration.ofSeconds(60)));

@@ -79,6 +79,7 @@ public final class TestApp {
                             serve(port, s -> HttpApps.relay(s, nextHost, nextPort));
                         }
                         case "sink" -> serve(port, HttpApps::sink);
+                        case "hang" -> serve(port, TestApp::hang);
                         case "count" -> serve(port, TestApp::count);
                         case "collector" -> Collector.run(port, Integer.parseInt(spec[2]));
                         default -> throw new IllegalArgumentException("unknown server " + args[i]);
@@ -143,6 +144,18 @@ public final class TestApp {
                 }
             }
         });
+    }
+
+    /**
+     * A hung dependency: accepts, never answers and never closes, even when the peer has closed
+     * (for an hour at most, the longest a test pod lives).
+     */
+    private static void hang(Socket s) {
+        try {
+            Thread.sleep(java.time.Duration.ofHours(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void echo(Socket s) throws IOException {

@@ -21,7 +21,7 @@ public final class ProxyMetrics {
 
     /** Why an upstream connect failed, as a metric label. */
     public enum ConnectFailure {
-        REFUSED, TIMEOUT, UNREACHABLE, OTHER;
+        REFUSED, TIMEOUT, UNREACHABLE, NO_DESCRIPTORS, OTHER;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

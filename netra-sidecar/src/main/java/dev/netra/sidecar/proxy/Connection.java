@@ -40,6 +40,7 @@ import dev.netra.ffm.SplicePipe;
  * connect there, then copy bytes both ways until both directions have ended.
  */
 final class Connection implements Runnable {
+    private static final RateLimitedLog NO_SOCKET_LOG = new RateLimitedLog(java.time.Duration.ofMinutes(1));
     private final long id;
     private final SocketChannel client;
     private final ProxyContext ctx;
@@ -238,8 +239,19 @@ final class Connection implements Runnable {
     }
 
     private SocketChannel connect(InetSocketAddress target, Direction direction, ConnectionMetrics m) throws IOException {
-        SocketChannel up = SocketChannel.open(target.getAddress() instanceof Inet6Address
-                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        SocketChannel up;
+        try {
+            up = SocketChannel.open(target.getAddress() instanceof Inet6Address
+                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        } catch (IOException e) {
+            // no descriptor (or kernel memory) for the upstream socket: the client gets a reset
+            m.connectFailures().get(ConnectFailure.NO_DESCRIPTORS).inc();
+            NO_SOCKET_LOG.warn("conn={} {} no socket for the upstream {}: {}; resetting the client"
+                    + " (netra_tcp_connect_failures_total{reason=\"no_descriptors\"})",
+                    id, direction.label(), Addresses.format(target), e.getMessage());
+            abort("no upstream socket");
+            return null;
+        }
         upstream = up;
         try {
             up.socket().connect(target, (int) ctx.config().connectTimeout().toMillis());
