@@ -24,6 +24,7 @@ class RoutingScenariosTest {
     private Pod app;
     private Pod guarded;
     private Pod plainApp;
+    private Pod strict;
     private Pod client;
 
     @BeforeAll
@@ -39,12 +40,15 @@ class RoutingScenariosTest {
         guarded = Pod.meshed(network, "guarded", Map.of("NETRA_HTTP_ROUTING_ENABLED", "true", "NETRA_HTTP_PORTS", "8080",
                 "NETRA_HTTP_ROUTING_ALLOWED_TARGETS", ".staging.svc.cluster.local,svc-v2"), "echo:9");
         plainApp = Pod.meshed(network, "plain-app", Map.of("NETRA_HTTP_PORTS", "8080"), "echo:9");
+        // every target allowed, no source trusted: what an outsider's headers can still do
+        strict = Pod.meshed(network, "strict", Map.of("NETRA_HTTP_ROUTING_ENABLED", "true", "NETRA_HTTP_PORTS", "8080",
+                "NETRA_HTTP_ROUTING_ALLOWED_TARGETS", "*"), "relay:8080:svc:8080");
         client = Pod.plain(network, "client", "echo:9");
     }
 
     @AfterAll
     void stopPods() {
-        for (Pod p : new Pod[] {client, plainApp, guarded, app, svcV2, svc}) {
+        for (Pod p : new Pod[] {client, strict, plainApp, guarded, app, svcV2, svc}) {
             if (p != null) {
                 p.close();
             }
@@ -87,6 +91,22 @@ class RoutingScenariosTest {
         assertTrue(body(r).startsWith("relayed 200"), r.getStdout());
         assertTrue(svcV2.app.getLogs().contains("request v2 GET /chain/rid/ctx"), svcV2.app.getLogs());
         assertTrue(!svc.app.getLogs().contains("GET /chain/rid/ctx"));
+    }
+
+    @Test
+    void anOutsidersRoutingValueDoesNotSteerTheAppsCalls() {
+        ExecResult r = client.run("http-load", "strict", "8080", "/chain/rid/steal", "1",
+                "X-Request-Id: steal-1\\nX-Route: svc=svc-v2");
+        assertTrue(body(r).startsWith("relayed 200"), r.getStdout());
+        assertTrue(svc.app.getLogs().contains("GET /chain/rid/steal"), "the app's call went where the app sent it");
+        assertTrue(!svcV2.app.getLogs().contains("/chain/rid/steal"), svcV2.app.getLogs());
+        assertEquals(1, strict.metric("netra_routing_requests_total", "result=\"untrusted_source\""));
+    }
+
+    @Test
+    void aRouteToTheSidecarsOwnPortIsNotFollowed() {
+        assertEquals("v1 /own", body(strict.run("http-load", "svc", "8080", "/own", "1", "X-Route: svc=127.0.0.1:14958")));
+        assertTrue(strict.metric("netra_routing_requests_total", "result=\"not_allowed\"") >= 1);
     }
 
     @Test

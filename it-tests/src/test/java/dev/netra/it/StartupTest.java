@@ -107,8 +107,8 @@ class StartupTest {
                     out.write(("GET /startup/" + i + " HTTP/1.1\r\nHost: fresh:8080\r\nX-Request-Id: " + requestId
                             + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.flush();
-                    String head = readHead(in);
-                    long length = Long.parseLong(head.replaceAll("(?is).*content-length: *([0-9]+).*", "$1"));
+                    String head = Http.readHead(in);
+                    long length = Http.contentLength(head);
                     in.readNBytes((int) length);
                     ok += head.startsWith("HTTP/1.1 200") ? 1 : 0;
                 }
@@ -127,18 +127,6 @@ class StartupTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        int b;
-        while ((b = in.read()) >= 0) {
-            head.append((char) b);
-            if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
-                return head.toString();
-            }
-        }
-        throw new IOException("connection closed in a response head: " + head);
     }
 
     private long spansOf(String service) throws IOException, InterruptedException {

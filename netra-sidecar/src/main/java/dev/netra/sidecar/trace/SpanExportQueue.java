@@ -67,7 +67,6 @@ final class SpanExportQueue {
             exporter = exporterFactory.get();
         } catch (RuntimeException e) {
             Logger.error(e, "the span exporter could not be made: spans are counted as failed");
-            exporter = new FailingExporter();
         }
         List<SpanData> batch = new ArrayList<>(BATCH);
         while (!stopping || !queue.isEmpty()) {
@@ -93,7 +92,9 @@ final class SpanExportQueue {
     private void export(List<SpanData> batch) {
         CompletableResultCode result;
         try {
-            result = exporter.export(batch).join(exportTimeoutMillis, TimeUnit.MILLISECONDS);
+            SpanExporter e = exporter;
+            result = e == null ? CompletableResultCode.ofFailure()
+                    : e.export(batch).join(exportTimeoutMillis, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             result = CompletableResultCode.ofExceptionalFailure(e);
         }
@@ -137,23 +138,5 @@ final class SpanExportQueue {
         }
         SpanExporter e = exporter;
         return e == null ? CompletableResultCode.ofSuccess() : e.flush();
-    }
-
-    /** Stands in for an exporter that could not be made: every export fails. */
-    private static final class FailingExporter implements SpanExporter {
-        @Override
-        public CompletableResultCode export(java.util.Collection<SpanData> spans) {
-            return CompletableResultCode.ofFailure();
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
     }
 }

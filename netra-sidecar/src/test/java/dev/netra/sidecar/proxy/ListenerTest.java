@@ -54,12 +54,8 @@ class ListenerTest {
     }
 
     private InetSocketAddress startProxy(Map<String, String> env) throws IOException {
-        SidecarConfig config = SidecarConfig.from(env, List.of("--service-name", "test"));
-        listener = new Listener(config, metrics, ch -> Optional.ofNullable(target.get()),
-                dev.netra.sidecar.Main.httpSettings(config, metrics, java.util.concurrent.Executors.newSingleThreadScheduledExecutor(),
-                        new dev.netra.sidecar.http.RequestIdEdits("X-Request-Id", "X-Source", "netra"), List.of()), null);
-        listener.start(new InetSocketAddress(LOOPBACK, 0));
-        return new InetSocketAddress(LOOPBACK, ((InetSocketAddress) listener.localAddress()).getPort());
+        listener = TestProxies.start(env, metrics, target::get);
+        return TestProxies.address(listener);
     }
 
     /** An upstream that runs {@code handler} for each connection. */

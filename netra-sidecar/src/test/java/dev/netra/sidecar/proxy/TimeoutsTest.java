@@ -1,6 +1,5 @@
 package dev.netra.sidecar.proxy;
 
-import dev.netra.sidecar.config.SidecarConfig;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics.Timeout;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -20,9 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -76,12 +73,8 @@ class TimeoutsTest {
             }
         });
         InetSocketAddress target = new InetSocketAddress(LOOPBACK, upstream.getLocalPort());
-        SidecarConfig config = SidecarConfig.from(env, List.of("--service-name", "test"));
-        listener = new Listener(config, metrics, ch -> Optional.of(target),
-                dev.netra.sidecar.Main.httpSettings(config, metrics, Executors.newSingleThreadScheduledExecutor(),
-                        new dev.netra.sidecar.http.RequestIdEdits("X-Request-Id", "X-Source", "netra"), List.of()), null);
-        listener.start(new InetSocketAddress(LOOPBACK, 0));
-        return new InetSocketAddress(LOOPBACK, ((InetSocketAddress) listener.localAddress()).getPort());
+        listener = TestProxies.start(env, metrics, () -> target);
+        return TestProxies.address(listener);
     }
 
     private static final class OutputStreamSink extends java.io.OutputStream {
