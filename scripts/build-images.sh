@@ -83,7 +83,7 @@ docker run -d --name netra-aot-peer --network "$TRAINING_NET" --network-alias pe
 docker run -d --name netra-aot-pod --network "$TRAINING_NET" --network-alias pod "netra-testapp:$TAG" \
   serve http:8080 echo:7000 >/dev/null
 wait_for_log netra-aot-peer serving && wait_for_log netra-aot-pod serving || training_failed "the training pod's apps did not start"
-docker run --rm --network container:netra-aot-pod --cap-add NET_ADMIN "netra-init:$TAG" >/dev/null \
+docker run --rm --network container:netra-aot-pod --cap-drop ALL --cap-add NET_ADMIN --cap-add NET_RAW "netra-init:$TAG" >/dev/null \
   || training_failed "netra-init failed in the training pod"
 docker run -d --name netra-aot-training --network container:netra-aot-pod \
   -e NETRA_AOT_RECORD=/tmp/netra-sidecar.aot -e OTEL_EXPORTER_OTLP_ENDPOINT=http://peer:4318 \

@@ -75,7 +75,7 @@ ensure_jars() {
   fi
   NETRA_LIB=$NETRA_ROOT/target/lib
   local jar
-  for jar in netra-sidecar netra-init netra-testapp; do
+  for jar in netra-sidecar netra-init netra-testapp netra-inject; do
     [ -f "$NETRA_LIB/$jar.jar" ] || { build_jars; return 0; }
   done
 }
@@ -92,6 +92,7 @@ build_jars() {
 collect_jars() {
   mkdir -p "$NETRA_ROOT/target/lib"
   cp "$NETRA_ROOT/netra-sidecar/target/netra-sidecar.jar" "$NETRA_ROOT/netra-init/target/netra-init.jar" \
-     "$NETRA_ROOT/netra-testapp/target/netra-testapp.jar" "$NETRA_ROOT/target/lib/"
+     "$NETRA_ROOT/netra-testapp/target/netra-testapp.jar" "$NETRA_ROOT/netra-inject/target/netra-inject.jar" \
+     "$NETRA_ROOT/target/lib/"
   NETRA_LIB=$NETRA_ROOT/target/lib
 }

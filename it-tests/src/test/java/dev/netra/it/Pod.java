@@ -1,5 +1,6 @@
 package dev.netra.it;
 
+import com.github.dockerjava.api.model.Capability;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
@@ -63,15 +64,31 @@ final class Pod implements AutoCloseable {
         GenericContainer<?> app = app(network, name, servers).withExposedPorts(ADMIN_PORT);
         Pod pod = new Pod(name, app);
         app.start();
+        pod.initLog = pod.runInit(env);
+        return pod;
+    }
+
+    /**
+     * The capabilities k8s/example.yaml gives netra-init (all others dropped): NET_ADMIN for the
+     * rules, NET_RAW to read legacy iptables tables on hosts that have them.
+     */
+    static final Capability[] INIT_CAPABILITIES = {Capability.NET_ADMIN, Capability.NET_RAW};
+
+    /** Runs netra-init in this pod with {@code capabilities} only; returns its log, or fails with it. */
+    String runInit(Map<String, String> env, Capability... capabilities) {
+        Capability[] caps = capabilities.length == 0 ? INIT_CAPABILITIES : capabilities;
         try (GenericContainer<?> init = new GenericContainer<>(DockerImageName.parse("netra-init:" + TAG))
                 .withNetworkMode("container:" + app.getContainerId())
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN))
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapDrop(Capability.ALL).withCapAdd(caps))
                 .withEnv(env)
                 .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(60)))) {
-            init.start();
-            pod.initLog = init.getLogs();
+            try {
+                init.start();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("netra-init failed: " + init.getLogs(), e);
+            }
+            return init.getLogs();
         }
-        return pod;
     }
 
     /** Starts the sidecar in the pod's network namespace, returning once {@code until} is met. */
@@ -84,6 +101,8 @@ final class Pod implements AutoCloseable {
                       java.util.function.Consumer<com.github.dockerjava.api.command.CreateContainerCmd> modifier) {
         sidecar = new GenericContainer<>(DockerImageName.parse("netra-sidecar:" + TAG))
                 .withNetworkMode("container:" + app.getContainerId())
+                // as k8s/example.yaml: every capability dropped
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapDrop(Capability.ALL))
                 .withCreateContainerCmdModifier(modifier)
                 .withEnv(env)
                 .withCommand("--service-name", name)

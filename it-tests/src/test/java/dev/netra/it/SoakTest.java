@@ -124,6 +124,7 @@ class SoakTest {
         long[] idle = pod.sidecarFdsAndThreads();
         end = System.nanoTime() + LOAD.toNanos();
         List<Thread> clients = new ArrayList<>();
+        List<Socket> keepAlive = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int k = 0; k < 4; k++) {
             int worker = k;
             clients.add(wellBehaved("keep-alive-" + k, new Step() {
@@ -137,6 +138,7 @@ class SoakTest {
                             s.close();
                         }
                         s = connect(8080);
+                        keepAlive.add(s);
                         in = new BufferedInputStream(s.getInputStream());
                     }
                     return get(s, in, "/ka/" + i, "ka-" + worker + "-" + i);
@@ -203,6 +205,9 @@ class SoakTest {
         for (Thread t : clients) {
             t.join(Duration.ofSeconds(LOAD.toSeconds() + 60));
             assertTrue(!t.isAlive(), t.getName() + " did not stop");
+        }
+        for (Socket s : keepAlive) {
+            s.close(); // the keep-alive clients' last connections: idle, they would stay for the idle timeout
         }
 
         assertEquals(List.of(), errors, "well-behaved clients saw errors");

@@ -33,8 +33,20 @@ final class Iptables {
                 boolean nft = onPath("iptables-nft-restore");
                 boolean legacy = onPath("iptables-legacy-restore");
                 if (nft && legacy) {
-                    // The backend that already holds rules is the one the host uses.
-                    int legacyRules = ruleCount(new Iptables("-legacy").save(Family.V4));
+                    // The backend that already holds rules is the one the host uses. Legacy tables
+                    // are listed in /proc without any capability, while reading them takes NET_RAW:
+                    // they are read only when there are some, so nft hosts need NET_ADMIN alone.
+                    if (!legacyTablesInUse(PROC_LEGACY_TABLES)) {
+                        yield new Iptables("-nft");
+                    }
+                    int legacyRules;
+                    try {
+                        legacyRules = ruleCount(new Iptables("-legacy").save(Family.V4));
+                    } catch (IOException e) {
+                        throw new IOException("this network namespace has legacy iptables tables ("
+                                + PROC_LEGACY_TABLES + ") and reading them failed: netra-init needs NET_RAW besides"
+                                + " NET_ADMIN on a legacy-iptables host (" + e.getMessage().strip() + ")", e);
+                    }
                     int nftRules = ruleCount(new Iptables("-nft").save(Family.V4));
                     yield new Iptables(legacyRules > nftRules ? "-legacy" : "-nft");
                 }
@@ -70,6 +82,18 @@ final class Iptables {
 
     private static int ruleCount(List<String> save) {
         return (int) save.stream().filter(l -> l.startsWith("-A ")).count();
+    }
+
+    /** The legacy (x_tables) IPv4 tables that exist in this network namespace, one name a line. */
+    static final Path PROC_LEGACY_TABLES = Path.of("/proc/net/ip_tables_names");
+
+    /** Whether {@code names} (as /proc/net/ip_tables_names) lists a table; a missing file lists none. */
+    static boolean legacyTablesInUse(Path names) {
+        try {
+            return !Files.readString(names).isBlank();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static boolean onPath(String binary) {
