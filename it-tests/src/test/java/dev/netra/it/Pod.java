@@ -77,17 +77,19 @@ final class Pod implements AutoCloseable {
     /** Runs netra-init in this pod with {@code capabilities} only; returns its log, or fails with it. */
     String runInit(Map<String, String> env, Capability... capabilities) {
         Capability[] caps = capabilities.length == 0 ? INIT_CAPABILITIES : capabilities;
+        StringBuffer log = new StringBuffer(); // kept also when the container failed and is gone
         try (GenericContainer<?> init = new GenericContainer<>(DockerImageName.parse("netra-init:" + TAG))
                 .withNetworkMode("container:" + app.getContainerId())
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapDrop(Capability.ALL).withCapAdd(caps))
                 .withEnv(env)
+                .withLogConsumer(frame -> log.append(frame.getUtf8String()))
                 .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(60)))) {
             try {
                 init.start();
             } catch (RuntimeException e) {
-                throw new IllegalStateException("netra-init failed: " + init.getLogs(), e);
+                throw new IllegalStateException("netra-init failed: " + log, e);
             }
-            return init.getLogs();
+            return log.toString();
         }
     }
 

@@ -93,7 +93,7 @@ public final class Main {
         return 64;
     }
 
-    private static String envOr(String name, String def) {
+    static String envOr(String name, String def) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? def : v;
     }

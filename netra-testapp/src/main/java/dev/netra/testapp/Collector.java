@@ -102,10 +102,12 @@ final class Collector {
         HexFormat hex = HexFormat.of();
         for (ResourceSpans rs : request.getResourceSpansList()) {
             String service = "";
+            Map<String, String> resource = new LinkedHashMap<>(); // kept as span attributes "resource.<key>"
             for (KeyValue kv : rs.getResource().getAttributesList()) {
                 if (kv.getKey().equals("service.name")) {
                     service = kv.getValue().getStringValue();
                 }
+                resource.put("resource." + kv.getKey(), string(kv.getValue()));
             }
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 for (io.opentelemetry.proto.trace.v1.Span s : ss.getSpansList()) {
@@ -113,6 +115,7 @@ final class Collector {
                     for (KeyValue kv : s.getAttributesList()) {
                         attrs.put(kv.getKey(), string(kv.getValue()));
                     }
+                    attrs.putAll(resource);
                     String kind = s.getKind().name().replace("SPAN_KIND_", "").toLowerCase(Locale.ROOT);
                     String status = s.getStatus().getCode().name().replace("STATUS_CODE_", "").toLowerCase(Locale.ROOT);
                     SPANS.add(new Span("otlp", service, hex.formatHex(s.getTraceId().toByteArray()),
