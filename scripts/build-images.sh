@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the images users run (netra-sidecar, netra-init) and the it-tests' netra-testapp,
+# Builds the images users run (netra-sidecar, netra-init, netra-injector) and the it-tests' netra-testapp,
 # without any registry: a base image from a debootstrapped minimal Debian (built once, cached
 # by tag) and a jlink'd Java 25 runtime holding only the modules netra uses.
 # usage: scripts/build-images.sh [TAG]   (default: dev)
@@ -44,9 +44,10 @@ log "jlink a Java runtime ($JRE_MODULES)"
   --compress zip-6 --output "$CONTEXT/jre"
 cp "$NETRA_ROOT/bin/netra" "$CONTEXT/bin/"
 cp "$NETRA_ROOT/scripts/lib.sh" "$CONTEXT/scripts/"
-cp "$NETRA_LIB"/netra-sidecar.jar "$NETRA_LIB"/netra-init.jar "$NETRA_LIB"/netra-testapp.jar "$CONTEXT/lib/"
+cp "$NETRA_LIB"/netra-sidecar.jar "$NETRA_LIB"/netra-init.jar "$NETRA_LIB"/netra-testapp.jar "$NETRA_LIB"/netra-inject.jar \
+  "$CONTEXT/lib/"
 
-for image in sidecar init testapp; do
+for image in sidecar init testapp injector; do
   log "docker build netra-$image:$TAG"
   docker build -q -f "$NETRA_ROOT/docker/$image.Dockerfile" -t "netra-$image:$TAG" "$CONTEXT" >/dev/null
 done
@@ -111,4 +112,4 @@ if ! grep -q 'Using AOT-linked classes: true' <<<"$AOT_LOG" || grep -q '\[error\
   grep -E 'aot' <<<"$AOT_LOG" | grep -v '\[info' | head -20 >&2
   die "netra-sidecar:$TAG does not use its AOT cache"
 fi
-docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^netra-(sidecar|init|testapp):$TAG " >&2
+docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^netra-(sidecar|init|testapp|injector):$TAG " >&2

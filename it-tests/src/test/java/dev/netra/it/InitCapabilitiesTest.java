@@ -62,12 +62,18 @@ class InitCapabilitiesTest {
 
     @Test
     void theseAreTheCapabilitiesTheShippedManifestGives() throws java.io.IOException {
-        String manifest = java.nio.file.Files.readString(java.nio.file.Path.of("..", "k8s", "example.yaml"));
-        java.util.List<String> adds = manifest.lines().map(String::strip).filter(l -> l.startsWith("add:")).toList();
-        String tested = java.util.Arrays.stream(Pod.INIT_CAPABILITIES).map(c -> "\"" + c.name() + "\"")
-                .collect(java.util.stream.Collectors.joining(", ", "add: [", "]"));
-        assertEquals(java.util.List.of(tested), adds, "netra-init adds exactly these; the sidecar adds none");
-        assertEquals(2, manifest.lines().filter(l -> l.strip().equals("drop: [\"ALL\"]")).count(), "both drop ALL");
+        // k8s/example.yaml is what netra inject writes (ManifestsInRepositoryTest keeps it so)
+        var deployment = tools.jackson.dataformat.yaml.YAMLMapper.builder().build().readValue(
+                java.nio.file.Files.readString(java.nio.file.Path.of("..", "k8s", "example.yaml")),
+                io.fabric8.kubernetes.api.model.apps.Deployment.class);
+        var inits = deployment.getSpec().getTemplate().getSpec().getInitContainers();
+        assertEquals("netra-init", inits.get(0).getName());
+        assertEquals(java.util.Arrays.stream(Pod.INIT_CAPABILITIES).map(Enum::name).toList(),
+                inits.get(0).getSecurityContext().getCapabilities().getAdd(), "netra-init adds exactly these");
+        assertEquals(java.util.List.of("ALL"), inits.get(0).getSecurityContext().getCapabilities().getDrop());
+        assertEquals("netra", inits.get(1).getName());
+        assertEquals(java.util.List.of(), inits.get(1).getSecurityContext().getCapabilities().getAdd(), "the sidecar adds none");
+        assertEquals(java.util.List.of("ALL"), inits.get(1).getSecurityContext().getCapabilities().getDrop());
     }
 
     @ParameterizedTest(name = "NETRA_IPTABLES_MODE={0}")

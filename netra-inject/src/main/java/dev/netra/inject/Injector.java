@@ -80,10 +80,11 @@ public final class Injector {
 
         ArrayNode inits = array(spec, "initContainers", created);
         List<JsonNode> first = new ArrayList<>(List.of(tree(initContainer(a))));
+        long podGrace = spec.path("terminationGracePeriodSeconds").asLong(30);
         if (mode == Mode.NATIVE) {
-            first.add(tree(sidecar(a, true)));
+            first.add(tree(sidecar(a, true, podGrace)));
         } else {
-            array(spec, "containers", created).insert(0, tree(sidecar(a, false)));
+            array(spec, "containers", created).insert(0, tree(sidecar(a, false, podGrace)));
         }
         for (int i = first.size() - 1; i >= 0; i--) {
             inits.insert(0, first.get(i)); // before the app's own init containers: their calls are meshed too
@@ -192,11 +193,16 @@ public final class Injector {
                 .build();
     }
 
-    private Container sidecar(Annotations a, boolean nativeSidecar) {
+    /**
+     * @param podGrace the pod's terminationGracePeriodSeconds: netra drains for 5 s less, so it
+     *                 resets what is left and exits before the kubelet kills it
+     */
+    private Container sidecar(Annotations a, boolean nativeSidecar, long podGrace) {
         List<EnvVar> env = new ArrayList<>();
         env.add(fieldRef("POD_NAME", "metadata.name"));
         env.add(fieldRef("POD_NAMESPACE", "metadata.namespace"));
         env.add(fieldRef("NODE_NAME", "spec.nodeName"));
+        env.add(env("NETRA_SHUTDOWN_GRACE_SECONDS", Long.toString(Math.max(1, podGrace - 5))));
         optional(env, "NETRA_HTTP_PORTS", a.httpPorts());
         optional(env, "OTEL_EXPORTER_OTLP_ENDPOINT", a.tracingEndpoint());
         if (a.sampling() != null) {

@@ -126,6 +126,9 @@ public record TracingConfig(String spanNames, String attributes, boolean urlQuer
         if (env.get("POD_NAMESPACE") != null) {
             resource.put("k8s.namespace.name", env.get("POD_NAMESPACE"));
         }
+        if (env.get("NODE_NAME") != null) {
+            resource.put("k8s.node.name", env.get("NODE_NAME"));
+        }
         Map<String, String> headers = env.pairs("OTEL_EXPORTER_OTLP_TRACES_HEADERS", '=').isEmpty()
                 ? env.pairs("OTEL_EXPORTER_OTLP_HEADERS", '=') : env.pairs("OTEL_EXPORTER_OTLP_TRACES_HEADERS", '=');
         int timeout = env.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") != null
