@@ -27,6 +27,13 @@ grep -q '^client sidecar: outbound connections [1-9]' /tmp/netra-demo.out || die
 log "netra init against a real nat table (network namespace)"
 "$NETRA_ROOT/scripts/test-init.sh"
 
+log "k8s/: the install and the example build with kustomize (every manifest parses: ManifestsInRepositoryTest)"
+ensure_commands kubectl:kubernetes-client
+for dir in k8s k8s/example; do
+  out=$(kubectl kustomize "$NETRA_ROOT/$dir" 2>&1) || die "kubectl kustomize $dir: $out"
+  grep -q '^kind: Deployment' <<<"$out" || die "kubectl kustomize $dir produced no Deployment"
+done
+
 log "images (base image cached by tag)"
 "$NETRA_ROOT/scripts/build-images.sh" dev
 

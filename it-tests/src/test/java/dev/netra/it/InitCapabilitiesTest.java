@@ -63,9 +63,14 @@ class InitCapabilitiesTest {
     @Test
     void theseAreTheCapabilitiesTheShippedManifestGives() throws java.io.IOException {
         // k8s/example.yaml is what netra inject writes (ManifestsInRepositoryTest keeps it so)
-        var deployment = tools.jackson.dataformat.yaml.YAMLMapper.builder().build().readValue(
-                java.nio.file.Files.readString(java.nio.file.Path.of("..", "k8s", "example.yaml")),
-                io.fabric8.kubernetes.api.model.apps.Deployment.class);
+        var yaml = tools.jackson.dataformat.yaml.YAMLMapper.builder().build();
+        io.fabric8.kubernetes.api.model.apps.Deployment deployment;
+        try (var docs = yaml.readValues(yaml.createParser(java.nio.file.Files.readString(
+                java.nio.file.Path.of("..", "k8s", "example.yaml"))), tools.jackson.databind.JsonNode.class)) {
+            deployment = yaml.treeToValue(docs.readAll().stream()
+                    .filter(d -> d.path("kind").asString().equals("Deployment")).findFirst().orElseThrow(),
+                    io.fabric8.kubernetes.api.model.apps.Deployment.class);
+        }
         var inits = deployment.getSpec().getTemplate().getSpec().getInitContainers();
         assertEquals("netra-init", inits.get(0).getName());
         assertEquals(java.util.Arrays.stream(Pod.INIT_CAPABILITIES).map(Enum::name).toList(),
