@@ -54,8 +54,8 @@ done
 # The sidecar's AOT cache, made by a training run of the image itself in a pod like the ones it
 # will run in: the JVM that writes it must be the one that maps it, and a cache trained only on
 # start-up left the classes of the first connections (virtual-thread scheduler, socket options,
-# the HTTP path, the OTLP export) to load from the jar while the first request waited (README,
-# Performance). The pod: a testapp app, netra-init's rules and the sidecar as uid 1337; a peer
+# the HTTP path, the OTLP export) to load from the jar while the first request waited
+# (docs/performance.md). The pod: a testapp app, netra-init's rules and the sidecar as uid 1337; a peer
 # serves HTTP, echoes TCP and collects the spans; traffic goes in and out through the sidecar
 # (the 4 MB echoes are bulk flows: the splice path is in the cache too).
 log "recording the sidecar's AOT cache (training run: a pod with traffic in and out)"

@@ -1,42 +1,94 @@
 #!/usr/bin/env bash
-# Every test of netra: unit tests, then the integration tests against the images users run.
-# Installs what it needs on a fresh machine (as root) and starts dockerd when none answers.
+# Every test of netra, lane by lane: the fast lane first (unit tests, fuzz corpus, docs checks:
+# what `mvn -B verify` runs without root or Docker), then the privileged lanes (the launcher,
+# the demo, netra-init in a network namespace, the Kubernetes manifests, the images and the
+# containers-as-pods scenarios). Each lane has a header; a summary at the end gives each lane's
+# tests passed and failed and its time. Installs what it needs on a fresh machine (as root) and
+# starts dockerd when none answers.
 set -euo pipefail
 NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$NETRA_ROOT/scripts/lib.sh"
 cd "$NETRA_ROOT"
 
-[ "$(id -u)" -eq 0 ] || die "scripts/test.sh needs root (network namespaces, iptables, Docker)"
+[ "$(id -u)" -eq 0 ] || die "scripts/test.sh needs root (network namespaces, iptables, Docker); without: mvn -B verify"
 ensure_commands mvn:maven ip:iproute2 iptables:iptables setpriv:util-linux debootstrap:debootstrap prometheus:prometheus curl:curl
 ensure_docker
 find_java
 
-log "unit tests and jars"
-mvn -B -ntp install
+RUN=$(mktemp -d /tmp/netra-test.XXXXXX) # this run's logs: two runs on one machine do not mix theirs
+SUMMARY=()
+FAILED=0
+
+# lane NAME COMMAND...: runs COMMAND with its output shown and kept in $RUN/NAME.log, then counts
+# its tests from that log (Surefire's totals, or a script's "N passed, N failed"), or 1 by its status.
+lane() {
+  local name=$1 start=$SECONDS status=0 passed failed
+  shift
+  printf '\n==================== lane: %s ====================\n' "$name" >&2
+  "$@" 2>&1 | tee "$RUN/$name.log" || status=$?
+  read -r passed failed < <(count "$RUN/$name.log" "$status")
+  SUMMARY+=("$(printf '%-12s %6s passed %4s failed %6ss' "$name" "$passed" "$failed" $((SECONDS - start)))")
+  if [ "$status" -ne 0 ]; then
+    FAILED=1
+    echo "lane $name FAILED (exit $status); its log: $RUN/$name.log" >&2
+  fi
+  return "$status"
+}
+
+count() { # LOG STATUS -> "passed failed"
+  local totals
+  totals=$(sed -n 's/^\[[A-Z]*\] Tests run: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\), Skipped: [0-9]*$/\1 \2 \3/p' "$1" \
+    | awk '{run += $1; bad += $2 + $3} END {if (NR) print run - bad, bad}')
+  if [ -z "$totals" ]; then
+    totals=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$1" | tail -1)
+  fi
+  if [ -z "$totals" ]; then
+    if [ "$2" -eq 0 ]; then totals="1 0"; else totals="0 1"; fi
+  fi
+  echo "$totals"
+}
+
+summary() {
+  local line passed=0 failed=0
+  printf '\n==================== summary (logs in %s) ====================\n' "$RUN" >&2
+  for line in "${SUMMARY[@]}"; do
+    echo "$line" >&2
+    read -r _ p _ f _ <<<"$line"
+    passed=$((passed + p)); failed=$((failed + f))
+  done
+  echo "total: $passed passed, $failed failed"
+}
+trap summary EXIT
+
+demo() {
+  "$NETRA_ROOT/bin/netra" demo | tee "$RUN/demo.out"
+  grep -q '^  OK echo conns=4' "$RUN/demo.out" || die "demo: the client's echo check failed"
+  grep -q 'original destination \[fd77::2\]:8080' "$RUN/demo.out" || die "demo: IPv6 was not intercepted"
+  grep -q '^client sidecar: outbound connections [1-9]' "$RUN/demo.out" || die "demo: the client sidecar saw nothing"
+}
+
+kustomize() {
+  ensure_commands kubectl:kubernetes-client
+  local dir out checked=0
+  for dir in k8s k8s/example; do
+    out=$(kubectl kustomize "$NETRA_ROOT/$dir" 2>&1) || die "kubectl kustomize $dir: $out"
+    grep -q '^kind: Deployment' <<<"$out" || die "kubectl kustomize $dir produced no Deployment"
+    checked=$((checked + 1))
+  done
+  echo "kustomize: $checked passed, 0 failed"
+}
+
+scenarios() {
+  "$NETRA_ROOT/scripts/build-images.sh" dev
+  TESTCONTAINERS_RYUK_DISABLED=true mvn -B -ntp -pl it-tests test -Dnetra.it.skip=false -Dnetra.image.tag=dev
+}
+
+# The fast lane builds the jars every other lane uses: nothing else can run without it.
+lane unit mvn -B -ntp install || exit 1
 collect_jars
-
-log "launcher: heap setting, AOT cache made and trusted, NMT, stop and start again at once"
-"$NETRA_ROOT/scripts/test-launcher.sh"
-
-log "demo (network namespaces, no Docker)"
-"$NETRA_ROOT/bin/netra" demo | tee /tmp/netra-demo.out
-grep -q '^  OK echo conns=4' /tmp/netra-demo.out || die "demo: the client's echo check failed"
-grep -q 'original destination \[fd77::2\]:8080' /tmp/netra-demo.out || die "demo: IPv6 was not intercepted"
-grep -q '^client sidecar: outbound connections [1-9]' /tmp/netra-demo.out || die "demo: the client sidecar saw nothing"
-
-log "netra init against a real nat table (network namespace)"
-"$NETRA_ROOT/scripts/test-init.sh"
-
-log "k8s/: the install and the example build with kustomize (every manifest parses: ManifestsInRepositoryTest)"
-ensure_commands kubectl:kubernetes-client
-for dir in k8s k8s/example; do
-  out=$(kubectl kustomize "$NETRA_ROOT/$dir" 2>&1) || die "kubectl kustomize $dir: $out"
-  grep -q '^kind: Deployment' <<<"$out" || die "kubectl kustomize $dir produced no Deployment"
-done
-
-log "images (base image cached by tag)"
-"$NETRA_ROOT/scripts/build-images.sh" dev
-
-log "integration tests: containers as pods"
-export TESTCONTAINERS_RYUK_DISABLED=true
-mvn -B -ntp -pl it-tests test -Dnetra.it.skip=false -Dnetra.image.tag=dev
+lane launcher "$NETRA_ROOT/scripts/test-launcher.sh" || true
+lane demo demo || true
+lane init "$NETRA_ROOT/scripts/test-init.sh" || true
+lane k8s kustomize || true
+lane pods scenarios || true
+exit "$FAILED"

@@ -146,8 +146,8 @@ public final class Bench {
                     record(m, "rss_idle_mb", idle.rssMb());
                     record(m, "anon_idle_mb", idle.anonMb());
                 }
-                // warm-up, not recorded: the JIT still compiles for ~25 s under load (README,
-                // Performance); the default keeps a full run under 15 minutes
+                // warm-up, not recorded: the JIT still compiles for ~25 s under load
+                // (docs/performance.md); the default keeps a full run under 15 minutes
                 gen.closedLoop(8, warmup);
                 List<ProcessHandle> proxies = proxies(c);
                 long cpuBefore = cpuTicks(proxies);
@@ -190,7 +190,7 @@ public final class Bench {
                 }
                 if (!c.name().equals("nginx")) {
                     // warmed up like the HTTP rows: a sidecar's first bulk flow is copied while
-                    // splice links on a spare thread (README, How it works)
+                    // splice links on a spare thread (docs/how-it-works.md)
                     LoadGen.bulk(BULK, bulkBytes / 4);
                     record(m, "bulk_mb_s", LoadGen.bulk(BULK, bulkBytes));
                 }

@@ -21,7 +21,7 @@ public final class Main {
               --dry-run     print the rules that would be applied; change nothing
               --uninstall   remove exactly the rules netra added
             Configured with netramesh's variables (NETRA_SIDECAR_PORT, NETRA_SIDECAR_USER_ID,
-            INBOUND_INTERCEPT_PORTS, ...) and netra's (NETRA_*_EXCLUDE_*); see README.md.
+            INBOUND_INTERCEPT_PORTS, ...) and netra's (NETRA_*_EXCLUDE_*); see docs/configuration.md.
             """;
 
     private Main() {

@@ -48,7 +48,7 @@ public final class Main {
             usage: netra sidecar --service-name NAME
 
             Transparent proxy for the connections that netra-init redirects to NETRA_PORT.
-            Configured through environment variables (netramesh's names); see README.md.
+            Configured through environment variables (netramesh's names); see docs/configuration.md.
             """;
 
     private Main() {

@@ -14,8 +14,8 @@ import java.util.function.IntSupplier;
  *
  * <p>A virtual thread's blocking read parks and is woken through the JDK's poller and a carrier
  * thread; a platform thread blocked in read(2) is woken by the kernel directly. At one busy
- * connection that halved the sidecar's CPU per request, at four it cut it 7-29% (README,
- * Performance). With many connections, platform threads would each compete with the carriers
+ * connection that halved the sidecar's CPU per request, at four it cut it 7-29%
+ * (docs/performance-log.md). With many connections, platform threads would each compete with the carriers
  * for the cores, so a direction on a platform thread moves to a virtual thread once more
  * connections are open ({@link #crowded}). Platform threads come from a pool (creating one cost ~1 ms here, per
  * connection when connections are short) that keeps none while the sidecar is idle.
