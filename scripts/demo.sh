@@ -55,13 +55,17 @@ in_pod "$CLIENT" ip link set "c$$" up
 in_pod "$SERVER" ip link set "s$$" up
 # IPv6 on the pair, checked and retried: an address added right after the link sometimes does not stay
 add_ipv6() {
-  local pod=$1 dev=$2 addr=$3 i
+  local pod=$1 dev=$2 addr=$3 i err=""
   for i in 1 2 3 4 5; do
-    in_pod "$pod" ip -6 addr replace "$addr/64" dev "$dev" nodad 2>/dev/null || true
+    err=$(in_pod "$pod" ip -6 addr replace "$addr/64" dev "$dev" nodad 2>&1) || true
     in_pod "$pod" ip -6 addr show dev "$dev" | grep -q "$addr" && return 0
     sleep 0.2
   done
-  echo "note: IPv6 could not be set up in $pod; the IPv6 step is skipped" >&2
+  # say why, so that a skipped IPv6 step is never silent: ip's error, the device's addresses and
+  # whether IPv6 is disabled on it
+  echo "note: IPv6 could not be set up in $pod; the IPv6 step is skipped. ip said: ${err:-nothing};" \
+    "disable_ipv6=$(in_pod "$pod" cat "/proc/sys/net/ipv6/conf/$dev/disable_ipv6" 2>&1);" \
+    "addresses: $(in_pod "$pod" ip -6 addr show dev "$dev" 2>&1 | tr -s ' \n' ' ')" >&2
 }
 add_ipv6 "$CLIENT" "c$$" fd77::1
 add_ipv6 "$SERVER" "s$$" fd77::2

@@ -61,9 +61,10 @@ summary() {
 trap summary EXIT
 
 demo() {
-  "$NETRA_ROOT/bin/netra" demo | tee "$RUN/demo.out"
+  "$NETRA_ROOT/bin/netra" demo 2>&1 | tee "$RUN/demo.out"
   grep -q '^  OK echo conns=4' "$RUN/demo.out" || die "demo: the client's echo check failed"
-  grep -q 'original destination \[fd77::2\]:8080' "$RUN/demo.out" || die "demo: IPv6 was not intercepted"
+  grep -q 'original destination \[fd77::2\]:8080' "$RUN/demo.out" \
+    || die "demo: IPv6 was not intercepted: $(grep 'note:' "$RUN/demo.out" || echo 'no note from the demo')"
   grep -q '^client sidecar: outbound connections [1-9]' "$RUN/demo.out" || die "demo: the client sidecar saw nothing"
 }
 
