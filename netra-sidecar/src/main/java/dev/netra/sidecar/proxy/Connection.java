@@ -1,6 +1,5 @@
 package dev.netra.sidecar.proxy;
 
-import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
@@ -14,13 +13,9 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import org.tinylog.Logger;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -40,7 +35,6 @@ import dev.netra.ffm.SplicePipe;
  * connect there, then copy bytes both ways until both directions have ended.
  */
 final class Connection implements Runnable {
-    private static final RateLimitedLog NO_SOCKET_LOG = new RateLimitedLog(java.time.Duration.ofMinutes(1));
     private final long id;
     private final SocketChannel client;
     private final ProxyContext ctx;
@@ -238,37 +232,12 @@ final class Connection implements Runnable {
         close(upstream);
     }
 
-    private SocketChannel connect(InetSocketAddress target, Direction direction, ConnectionMetrics m) throws IOException {
-        SocketChannel up;
+    private SocketChannel connect(InetSocketAddress target, Direction direction, ConnectionMetrics m) {
         try {
-            up = SocketChannel.open(target.getAddress() instanceof Inet6Address
-                    ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-        } catch (IOException e) {
-            // no descriptor (or kernel memory) for the upstream socket: the client gets a reset
-            m.connectFailures().get(ConnectFailure.NO_DESCRIPTORS).inc();
-            NO_SOCKET_LOG.warn("conn={} {} no socket for the upstream {}: {}; resetting the client"
-                    + " (netra_tcp_connect_failures_total{reason=\"no_descriptors\"})",
-                    id, direction.label(), Addresses.format(target), e.getMessage());
-            abort("no upstream socket");
-            return null;
-        }
-        upstream = up;
-        try {
-            up.socket().connect(target, (int) ctx.config().connectTimeout().toMillis());
-            up.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            return up;
-        } catch (IOException e) {
-            ConnectFailure reason = switch (e) {
-                case ConnectException ce -> ConnectFailure.REFUSED;
-                case SocketTimeoutException te -> ConnectFailure.TIMEOUT;
-                case NoRouteToHostException ne -> ConnectFailure.UNREACHABLE;
-                default -> ConnectFailure.OTHER;
-            };
-            m.connectFailures().get(reason).inc();
-            Logger.info("conn={} {} connect to {} failed ({}): {}; resetting the client",
-                    id, direction.label(), Addresses.format(target), reason.label(), e.getMessage());
+            return Upstreams.connect(id, direction.label(), target, ctx.config().connectTimeout(), m, ch -> upstream = ch);
+        } catch (Upstreams.ConnectFailed e) {
             // The app could not see the refusal itself, so it gets the closest thing: a reset.
-            abort("connect failed");
+            abort("connect failed: " + e.getMessage());
             return null;
         }
     }

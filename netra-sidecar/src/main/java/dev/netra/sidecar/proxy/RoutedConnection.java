@@ -188,20 +188,15 @@ final class RoutedConnection {
                 }
             }
         }
-        SocketChannel ch = null;
         try {
-            ch = SocketChannel.open();
-            ch.socket().connect(dest, (int) ctx.config().connectTimeout().toMillis());
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            SocketChannel ch = Upstreams.connect(id, "routed", dest, ctx.config().connectTimeout(), metrics, c -> { });
             Upstream u = new Upstream(dest, ch, session.responses(client));
             synchronized (idle) {
                 opened.add(u);
             }
             return u;
-        } catch (IOException e) {
-            Logger.info("conn={} routed: connect to {} failed: {}; answering 502", id, Addresses.format(dest), e.getMessage());
-            close(ch);
-            return null;
+        } catch (Upstreams.ConnectFailed e) {
+            return null; // counted and logged; the request is answered 502
         }
     }
 

@@ -232,6 +232,9 @@ class RoutingTest {
                 request("/after", v1.port(), ""));
         assertTrue(got.get(0).startsWith("502 netra: routed target 127.0.0.4:" + dead + " cannot be reached"), got.get(0));
         assertEquals("200 v1 /after", got.get(1), "the connection goes on");
+        assertEquals(1, metrics.of(dev.netra.sidecar.Direction.OUTBOUND).connectFailures()
+                .get(dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure.REFUSED).getLongValue(),
+                "counted like a plain connection's failed connect");
     }
 
     @Test
