@@ -43,7 +43,7 @@ final class Connection implements Runnable {
     private final AtomicReference<Exchange.End> firstEnd = new AtomicReference<>();
     private final Activity activity = new Activity();
     private volatile SocketChannel upstream;
-    /** Set once the connection is parsed as HTTP: the response-head timeout asks it. */
+    /** The connection's HTTP session once it is parsed as HTTP: closed in run's finally, asked by the response-head timeout. */
     private volatile HttpSession session;
     /**
      * Threads splicing a direction use both sockets' descriptors directly, which the JDK does not
@@ -102,7 +102,6 @@ final class Connection implements Runnable {
         ConnectionMetrics m = null;
         ByteBuffer toUpstream = null;
         ByteBuffer toClient = null;
-        HttpSession http = null;
         try {
             InetSocketAddress peer = (InetSocketAddress) client.getRemoteAddress();
             InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
@@ -138,7 +137,7 @@ final class Connection implements Runnable {
                 }
                 if (isHttp) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    http = new HttpSession(id, direction, peer, target, ctx.http(), false);
+                    HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), false);
                     session = http;
                     toUpstream = ctx.buffers().acquireSmall();
                     toClient = ctx.buffers().acquireSmall();
@@ -161,7 +160,7 @@ final class Connection implements Runnable {
             Forwarder requests = Forwarder.opaque(up);
             Forwarder responses = Forwarder.opaque(client);
             if (mode != HttpPolicy.Mode.OPAQUE) {
-                http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.DETECT);
+                HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.DETECT);
                 session = http;
                 requests = http.requests(up);
                 responses = http.responses(client);
@@ -187,6 +186,7 @@ final class Connection implements Runnable {
             Logger.error(e, "conn={} failed: bug", id);
             abort("bug");
         } finally {
+            HttpSession http = session;
             if (http != null) {
                 http.close(aborted.get() && firstEnd.get() == null ? Exchange.End.ABORTED
                         : firstEnd.get() == null ? Exchange.End.CLIENT_GONE : firstEnd.get());
