@@ -10,7 +10,6 @@ import org.testcontainers.containers.wait.strategy.Wait;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -58,8 +57,7 @@ class HardeningTest {
 
     /** A request to the pod's 8081 through its sidecar; the status line, or what went wrong. */
     private static String http(Pod pod, int timeoutMillis) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(pod.ip(), 8081), timeoutMillis);
+        try (Socket s = Http.connect(pod.ip(), 8081, timeoutMillis)) {
             s.setSoTimeout(timeoutMillis);
             s.getOutputStream().write("GET /ok HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             StringBuilder line = new StringBuilder(); // the status line is enough: the server may keep the connection
@@ -78,8 +76,7 @@ class HardeningTest {
 
     /** Like an app with a 200 ms timeout calling the hung port: connect, send, wait, give up and close. */
     private static void giveUpOnTheHungPort(Pod pod) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(pod.ip(), 8080), 5000);
+        try (Socket s = Http.connect(pod.ip(), 8080, 5000)) {
             s.setSoTimeout(200);
             s.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: pod\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
@@ -119,9 +116,7 @@ class HardeningTest {
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < 200; i++) { // two descriptors each in the sidecar: past its limit of 256
-                Socket s = new Socket();
-                s.connect(new InetSocketAddress(pod.ip(), 8080), 5000);
-                held.add(s);
+                held.add(Http.connect(pod.ip(), 8080, 5000));
             }
             // (the admin port cannot accept either while no descriptor is left: metrics are read after)
         } finally {

@@ -10,7 +10,6 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -66,8 +65,7 @@ class SoakTest {
     }
 
     private Socket connect(int port) throws IOException {
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress(pod.ip(), port), 5000);
+        Socket s = Http.connect(pod.ip(), port, 5000);
         s.setSoTimeout(20_000);
         return s;
     }

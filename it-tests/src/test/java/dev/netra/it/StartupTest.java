@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -97,8 +96,7 @@ class StartupTest {
     private static int requestsOnceAccepted(String ip, String requestId) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(ip, 8080), 5000);
+            try (Socket s = Http.connect(ip, 8080, 5000)) {
                 s.setSoTimeout(20_000);
                 InputStream in = new BufferedInputStream(s.getInputStream());
                 OutputStream out = s.getOutputStream();
