@@ -76,6 +76,7 @@ public class HttpParsingBenchmark {
                 e -> { }, (d, r) -> { });
         HttpSession session = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.0.0.1", 1),
                 new InetSocketAddress("10.0.0.2", 80), settings, true);
+        session.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         WritableByteChannel sink = new NullChannel();
         requests = session.requests(sink);
         responses = session.responses(sink);

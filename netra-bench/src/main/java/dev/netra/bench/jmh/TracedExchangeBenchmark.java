@@ -71,6 +71,7 @@ public class TracedExchangeBenchmark {
         // measure that store's churn (up to 100k live entries) rather than the span.
         HttpSession session = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.0.0.1", 40000),
                 new InetSocketAddress("10.0.0.2", 8080), settings, true);
+        session.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         WritableByteChannel sink = new NullChannel();
         requests = session.requests(sink);
         responses = session.responses(sink);

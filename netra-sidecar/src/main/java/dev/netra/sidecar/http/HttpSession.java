@@ -1,6 +1,7 @@
 package dev.netra.sidecar.http;
 
 import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.detect.Protocol;
 import org.tinylog.Logger;
 
 import java.net.InetSocketAddress;
@@ -16,8 +17,6 @@ public final class HttpSession {
     /** Requests in flight on one connection at most; a deeper pipeline goes opaque. */
     static final int MAX_PIPELINE = 128;
 
-    enum Protocol { DETECT, HTTP, OPAQUE }
-
     enum Verdict { NONE, TUNNEL, REFUSED }
 
     final long id;
@@ -27,7 +26,10 @@ public final class HttpSession {
     final HttpSettings settings;
     private final ArrayDeque<Exchange> pending = new ArrayDeque<>();
     private Exchange responding;
+    /** Null until decided: by the detect stage, or OPAQUE by a server that spoke first. */
     private Protocol protocol;
+    /** The port is listed in NETRA_HTTP_PORTS: anything but HTTP/1 there is counted as a fallback. */
+    private final boolean httpPort;
     private volatile Verdict verdict = Verdict.NONE;
     private String fallbackReason;
     private UpstreamSelector selector;
@@ -69,17 +71,17 @@ public final class HttpSession {
     }
 
     /**
-     * @param detect true to tell HTTP from not by the first bytes; false when the port is known
-     *               to be HTTP (NETRA_HTTP_PORTS)
+     * @param httpPort the port is listed in NETRA_HTTP_PORTS: a connection that turns out not to
+     *                 speak HTTP/1 there is a fallback (counted, WARN), elsewhere it is just opaque
      */
     public HttpSession(long id, Direction direction, InetSocketAddress client, InetSocketAddress destination,
-                       HttpSettings settings, boolean detect) {
+                       HttpSettings settings, boolean httpPort) {
         this.id = id;
         this.direction = direction;
         this.client = client;
         this.destination = destination;
         this.settings = settings;
-        this.protocol = detect ? Protocol.DETECT : Protocol.HTTP;
+        this.httpPort = httpPort;
     }
 
     /**
@@ -112,30 +114,73 @@ public final class HttpSession {
 
     /** The framer of the upstream-to-client direction. */
     public Forwarder responses(WritableByteChannel client) {
-        return new ResponseFramer(this, client);
+        return new ResponseFramer(this, client, null);
     }
 
-    synchronized Protocol protocol() {
-        return protocol;
+    /**
+     * The framer of one of several upstreams (routing): it frames only the response to the
+     * request {@code expected} names (null while it carries none); bytes beyond that response go
+     * to the client raw at once, as a fallback.
+     */
+    public Forwarder responses(WritableByteChannel client, java.util.function.Supplier<Exchange> expected) {
+        return new ResponseFramer(this, client, expected);
     }
 
-    /** Settles DETECT; returns the protocol in force afterwards (the other side may have settled it first). */
-    synchronized Protocol decide(Protocol p) {
-        if (protocol == Protocol.DETECT) {
+    /** Whether HTTP/1 is parsed: false before the protocol is decided, and once the connection went opaque. */
+    public synchronized boolean parsed() {
+        return protocol == Protocol.HTTP1;
+    }
+
+    /** Whether the protocol is decided (the detect stage stops reading once the server spoke first). */
+    public synchronized boolean decided() {
+        return protocol != null;
+    }
+
+    /**
+     * Settles the protocol by the detect stage's verdict, unless the server spoke first. Returns
+     * the protocol in force afterwards.
+     */
+    public Protocol decide(Protocol p) {
+        return settle(p, Direction.INBOUND, p == Protocol.OPAQUE ? "not an HTTP/1 request" : p.label());
+    }
+
+    /** The server sent bytes before the protocol was decided: no HTTP/1 client waits for that. */
+    Protocol serverSpokeFirst() {
+        return settle(Protocol.OPAQUE, Direction.OUTBOUND, "the server spoke first");
+    }
+
+    private Protocol settle(Protocol p, Direction side, String reason) {
+        synchronized (this) {
+            if (protocol != null) {
+                return protocol;
+            }
             protocol = p;
+            if (p == Protocol.HTTP1 || !httpPort) {
+                return p;
+            }
+            fallbackReason = reason;
         }
-        return protocol;
+        reportFallback(side, reason);
+        return p;
     }
 
-    /** From now on both directions forward raw bytes. Counted once per connection. */
-    synchronized void fallback(Direction side, String reason) {
-        if (protocol == Protocol.HTTP && fallbackReason == null) {
+    /** From now on both directions forward raw bytes. Counted once per connection (a WARN) while HTTP/1 was parsed. */
+    void fallback(Direction side, String reason) {
+        synchronized (this) {
+            boolean first = protocol == Protocol.HTTP1 && fallbackReason == null;
+            protocol = Protocol.OPAQUE;
+            if (!first) {
+                return;
+            }
             fallbackReason = reason;
-            settings.fallbacks().count(direction, reason);
-            Logger.warn("conn={} {} HTTP not parsed from here on ({} side: {}); forwarding raw bytes",
-                    id, direction.label(), side == Direction.INBOUND ? "request" : "response", reason);
         }
-        protocol = Protocol.OPAQUE;
+        reportFallback(side, reason);
+    }
+
+    private void reportFallback(Direction side, String reason) {
+        settings.fallbacks().count(direction, reason);
+        Logger.warn("conn={} {} HTTP not parsed from here on ({} side: {}); forwarding raw bytes",
+                id, direction.label(), side == Direction.INBOUND ? "request" : "response", reason);
     }
 
     synchronized boolean enqueue(Exchange e) {

@@ -12,7 +12,7 @@ import java.nio.channels.WritableByteChannel;
  * the rule that every byte read is written, raw once the connection went opaque.
  */
 abstract class MessageFramer implements Forwarder {
-    enum State { DETECT, IDLE, HEAD, BODY, AWAIT_VERDICT, RAW }
+    enum State { IDLE, HEAD, BODY, AWAIT_VERDICT, RAW }
 
     final HttpSession session;
     final WritableByteChannel out;
@@ -20,6 +20,8 @@ abstract class MessageFramer implements Forwarder {
     final HttpHead head = new HttpHead();
     final BodyFramer body = new BodyFramer();
     State state = State.IDLE;
+    /** Whether the head being collected has shown enough to be a request or status line (checked until it has). */
+    private boolean startChecked;
     /** A reusable view of the held head bytes, created once the head array exists. */
     private ByteBuffer heldView;
     /** A head waiting to go out together with the bytes that follow it in the same read. */
@@ -34,6 +36,16 @@ abstract class MessageFramer implements Forwarder {
 
     /** Which side this framer reads: INBOUND for requests (client side), OUTBOUND for responses. */
     abstract Direction side();
+
+    /**
+     * Whether {@code held}, the start of a head, can still be this side's first line: TRUE once
+     * it surely is, FALSE once it cannot be, null while it may still. A head that cannot be one
+     * goes raw at once instead of being held until an empty line that may never come.
+     */
+    abstract Boolean plausibleStart(ByteBuffer held);
+
+    /** The fallback reason of a head whose start {@link #plausibleStart} refused. */
+    abstract String implausibleStart();
 
     /** Handles a complete head held in {@link #reader}; may switch to RAW. */
     abstract void onHead() throws IOException;
@@ -53,7 +65,7 @@ abstract class MessageFramer implements Forwarder {
 
     @Override
     public boolean midHead() {
-        return state == State.HEAD || state == State.DETECT && reader.length() > 0;
+        return state == State.HEAD;
     }
 
     @Override
@@ -91,11 +103,21 @@ abstract class MessageFramer implements Forwarder {
                 writeSlice(in, start, in.position());
                 if (in.hasRemaining()) {
                     state = State.HEAD;
+                    startChecked = false;
                 }
             }
             case HEAD -> {
                 flushPending(); // the reader is about to reuse the array a pending head lives in
-                switch (reader.consume(in)) {
+                HeadReader.Result r = reader.consume(in);
+                if (!startChecked) {
+                    Boolean plausible = plausibleStart(held());
+                    if (plausible == Boolean.FALSE) {
+                        fallback(implausibleStart(), in);
+                        return;
+                    }
+                    startChecked = plausible != null;
+                }
+                switch (r) {
                     case NEED_MORE -> { }
                     case TOO_LARGE -> fallback("header block too large", in);
                     case COMPLETE -> onHead();

@@ -1,34 +1,28 @@
 package dev.netra.sidecar.http;
 
 import dev.netra.sidecar.Direction;
-import dev.netra.sidecar.http.HttpSession.Protocol;
+import dev.netra.sidecar.detect.Protocol;
+import dev.netra.sidecar.detect.ProtocolDetector;
 import dev.netra.sidecar.http.HttpSession.Verdict;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The client-to-upstream direction: tells HTTP from not, frames requests, applies the header
- * edits and opens an exchange per request.
+ * The client-to-upstream direction: frames requests, applies the header edits and opens an
+ * exchange per request. Its first bytes come from the detect stage, which decided already.
  */
 final class RequestFramer extends MessageFramer {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
-    /** Held only against the detection timer, which may flush held bytes from its own thread. */
-    private final ReentrantLock lock = new ReentrantLock();
     private final HeaderEditor editor;
     private Exchange current;
     private boolean tunnelCandidate;
     private boolean sentWhileAwaiting;
-    private ScheduledFuture<?> detectTimeout;
 
     RequestFramer(HttpSession session, WritableByteChannel out) {
         super(session, out);
         editor = new HeaderEditor(session.settings.heads());
-        state = session.protocol() == Protocol.DETECT ? State.DETECT : State.IDLE;
     }
 
     @Override
@@ -38,65 +32,24 @@ final class RequestFramer extends MessageFramer {
 
     @Override
     public void forward(ByteBuffer in) throws IOException {
-        lock.lock();
-        try {
-            while (in.hasRemaining()) {
-                if (state != State.RAW && session.protocol() == Protocol.OPAQUE) {
-                    toRaw(in);
-                    return;
-                }
-                switch (state) {
-                    case DETECT -> detect(in);
-                    case AWAIT_VERDICT -> awaitVerdict(in);
-                    default -> step(in);
-                }
+        while (in.hasRemaining()) {
+            if (state != State.RAW && !session.parsed()) {
+                toRaw(in);
+                return;
             }
-            endOfRead();
-        } finally {
-            lock.unlock();
+            if (state == State.AWAIT_VERDICT) {
+                awaitVerdict(in);
+            } else {
+                step(in);
+            }
         }
-    }
-
-    @Override
-    public boolean raw() {
-        lock.lock(); // the detect timeout may be switching to raw and writing what it held
-        try {
-            return super.raw();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public long passable() {
-        lock.lock();
-        try {
-            return super.passable();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public void passed(long n) throws IOException {
-        lock.lock();
-        try {
-            super.passed(n);
-        } finally {
-            lock.unlock();
-        }
+        endOfRead();
     }
 
     @Override
     public void endOfStream() throws IOException {
-        lock.lock();
-        try {
-            cancelDetectTimeout();
-            flushPending();
-            flushHeld();
-        } finally {
-            lock.unlock();
-        }
+        flushPending();
+        flushHeld();
     }
 
     @Override
@@ -104,54 +57,16 @@ final class RequestFramer extends MessageFramer {
         editor.release();
     }
 
-    private void detect(ByteBuffer in) throws IOException {
-        HeadReader.Result r = reader.consume(in);
-        ProtocolDetector.Verdict v = ProtocolDetector.detect(held());
-        if (v == ProtocolDetector.Verdict.NEED_MORE && r != HeadReader.Result.TOO_LARGE) {
-            if (detectTimeout == null) {
-                detectTimeout = session.settings.timer().schedule(this::detectTimedOut,
-                        session.settings.detectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            }
-            return;
-        }
-        cancelDetectTimeout();
-        Protocol p = session.decide(v == ProtocolDetector.Verdict.HTTP ? Protocol.HTTP : Protocol.OPAQUE);
-        if (p != Protocol.HTTP) {
-            toRaw(in);
-            return;
-        }
-        state = State.HEAD;
-        switch (r) {
-            case COMPLETE -> onHead();
-            case TOO_LARGE -> fallback("header block too large", in);
-            case NEED_MORE -> { }
-        }
+    @Override
+    Boolean plausibleStart(ByteBuffer held) {
+        Protocol p = ProtocolDetector.requestLine(held);
+        return p == null ? null : p == Protocol.HTTP1;
     }
 
-    /** The client said too little to tell: whatever it is, it is not ours to hold any longer. */
-    private void detectTimedOut() {
-        lock.lock();
-        try {
-            if (state == State.DETECT) {
-                session.decide(Protocol.OPAQUE);
-                flushHeld();
-                state = State.RAW;
-                reader.release(); // a server that speaks first may keep the client quiet for good
-            }
-        } catch (IOException e) {
-            // the copy loop meets the same broken channel on its next write and ends the connection
-        } finally {
-            lock.unlock();
-        }
+    @Override
+    String implausibleStart() {
+        return "not a request line";
     }
-
-    private void cancelDetectTimeout() {
-        if (detectTimeout != null) {
-            detectTimeout.cancel(false);
-            detectTimeout = null;
-        }
-    }
-
     @Override
     void onHead() throws IOException {
         String error = head.parse(reader.bytes(), reader.length(), true);

@@ -1,12 +1,14 @@
 package dev.netra.sidecar.http;
 
 import dev.netra.sidecar.Direction;
-import dev.netra.sidecar.http.HttpSession.Protocol;
+import dev.netra.sidecar.detect.Protocol;
+import dev.netra.sidecar.detect.ProtocolDetector;
 import dev.netra.sidecar.http.HttpSession.Verdict;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.util.function.Supplier;
 
 /**
  * The upstream-to-client direction: frames responses, pairs each final response with the
@@ -16,9 +18,12 @@ final class ResponseFramer extends MessageFramer {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
 
     private Exchange current;
+    /** With routing, the request this upstream's response answers; null for a connection's one upstream. */
+    private final Supplier<Exchange> expected;
 
-    ResponseFramer(HttpSession session, WritableByteChannel out) {
+    ResponseFramer(HttpSession session, WritableByteChannel out, Supplier<Exchange> expected) {
         super(session, out);
+        this.expected = expected;
     }
 
     @Override
@@ -29,17 +34,43 @@ final class ResponseFramer extends MessageFramer {
     @Override
     public void forward(ByteBuffer in) throws IOException {
         while (in.hasRemaining()) {
-            if (state != State.RAW) {
-                // An upstream that speaks before the client is not HTTP.
-                Protocol p = session.decide(Protocol.OPAQUE);
-                if (p == Protocol.OPAQUE) {
-                    toRaw(in);
-                    return;
-                }
+            if (state != State.RAW && session.serverSpokeFirst() != Protocol.HTTP1) {
+                toRaw(in);
+                return;
+            }
+            if (state == State.IDLE && !awaited() && !emptyLine(in)) {
+                // Bytes no request asked for (stray bytes after a 204, a server that speaks on its
+                // own): held as a head they would wait for the next request or glue onto its response.
+                fallback("response without a request", in);
+                return;
             }
             step(in);
         }
         endOfRead();
+    }
+
+    /** Whether a request waits for this response: the oldest open one, and with routing the one sent here. */
+    private boolean awaited() {
+        Exchange oldest = session.peek();
+        return oldest != null && (expected == null || expected.get() == oldest);
+    }
+
+    private static boolean emptyLine(ByteBuffer in) {
+        byte b = in.get(in.position());
+        return b == '\r' || b == '\n';
+    }
+
+    @Override
+    Boolean plausibleStart(ByteBuffer held) {
+        if (!ProtocolDetector.statusLinePossible(held)) {
+            return Boolean.FALSE;
+        }
+        return held.remaining() >= 5 ? Boolean.TRUE : null;
+    }
+
+    @Override
+    String implausibleStart() {
+        return "not a status line";
     }
 
     @Override

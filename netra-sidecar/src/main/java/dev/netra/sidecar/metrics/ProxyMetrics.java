@@ -88,6 +88,8 @@ public final class ProxyMetrics {
     private final CounterDataPoint platformThreadConnections;
     private final CounterDataPoint movesToVirtualThreads;
     private final Counter httpFallbacks;
+    private final Map<dev.netra.sidecar.detect.Protocol, CounterDataPoint> detected =
+            new EnumMap<>(dev.netra.sidecar.detect.Protocol.class);
     private final Map<Direction, Map<Exchange.End, CounterDataPoint>> exchanges = new EnumMap<>(Direction.class);
 
     public ProxyMetrics(PrometheusRegistry registry) {
@@ -151,6 +153,12 @@ public final class ProxyMetrics {
         movesToVirtualThreads = Counter.builder().name("netra_tcp_virtual_thread_moves_total")
                 .help("Directions moved from a platform thread to a virtual thread: more connections opened, or a bulk flow went to splice")
                 .register(registry).labelValues();
+        Counter protocols = Counter.builder().name("netra_tcp_protocols_detected_total")
+                .help("Connections whose protocol the detect stage told from the client's first bytes, by protocol")
+                .labelNames("protocol").register(registry);
+        for (dev.netra.sidecar.detect.Protocol p : dev.netra.sidecar.detect.Protocol.values()) {
+            detected.put(p, protocols.labelValues(p.label()));
+        }
         httpFallbacks = Counter.builder().name("netra_http_fallbacks_total")
                 .help("Connections whose HTTP stopped being parsed and went on as raw bytes, by reason")
                 .labelNames("direction", "reason").register(registry);
@@ -163,6 +171,15 @@ public final class ProxyMetrics {
             }
             exchanges.put(d, byEnd);
         }
+    }
+
+    /** Counts one verdict of the detect stage. */
+    public void detected(dev.netra.sidecar.detect.Protocol p) {
+        detected.get(p).inc();
+    }
+
+    public long detectedCount(dev.netra.sidecar.detect.Protocol p) {
+        return detected.get(p).getLongValue();
     }
 
     /** Counts a switch from HTTP to raw forwarding; reasons are the parser's fixed messages. */

@@ -1,71 +1,74 @@
 package dev.netra.sidecar.proxy;
 
-import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
 import dev.netra.sidecar.Direction;
-import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
-import dev.netra.sidecar.metrics.ProxyMetrics.Timeout;
+import dev.netra.sidecar.detect.Detection;
+import dev.netra.sidecar.detect.Protocol;
 import dev.netra.sidecar.http.Exchange;
-import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HttpPolicy;
 import dev.netra.sidecar.http.HttpSession;
-import dev.netra.sidecar.http.ProtocolDetector;
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
+import dev.netra.sidecar.metrics.ProxyMetrics.Rejection;
+import dev.netra.sidecar.metrics.ProxyMetrics.Timeout;
 import org.tinylog.Logger;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-
-import dev.netra.ffm.SplicePipe;
 
 /**
- * One intercepted connection, run on its own virtual thread: find where the client was going,
- * connect there, then copy bytes both ways until both directions have ended.
+ * One intercepted connection, from accept to close, on a thread of its own:
+ * <ol>
+ * <li>its original destination and direction, and the port's policy (opaque, detected, HTTP);</li>
+ * <li>the detect stage ({@link Detection}) tells the protocol from the client's first bytes,
+ * which are replayed to what runs next;</li>
+ * <li>its upstreams: the one original destination ({@link SingleUpstream}), or with routing an
+ * upstream per request ({@link RoutedUpstreams}); both run each direction in a {@link Pump};</li>
+ * <li>one {@code finally} releases everything: open exchanges, every socket, buffers, its permit.</li>
+ * </ol>
  */
 final class Connection implements Runnable {
     private final long id;
-    private final SocketChannel client;
     private final ProxyContext ctx;
-    private final AtomicBoolean aborted = new AtomicBoolean();
+    private final ConnectionSockets sockets;
+    private final Activity activity = new Activity();
     /** Which side ended first: how exchanges still open when the connection closes ended. */
     private final AtomicReference<Exchange.End> firstEnd = new AtomicReference<>();
-    private final Activity activity = new Activity();
-    private volatile SocketChannel upstream;
     /** The connection's HTTP session once it is parsed as HTTP: closed in run's finally, asked by the response-head timeout. */
     private volatile HttpSession session;
-    /**
-     * Threads splicing a direction use both sockets' descriptors directly, which the JDK does not
-     * know about: a socket closed under them could hand its descriptor number to another
-     * connection. So while one splices, closing waits for the last to leave ({@link #closeSockets}).
-     */
-    private final Object spliceLock = new Object();
-    private final List<Thread> splicers = new ArrayList<>(2);
-    private volatile boolean socketsClosing;
 
     Connection(long id, SocketChannel client, ProxyContext ctx) {
         this.id = id;
-        this.client = client;
         this.ctx = ctx;
+        this.sockets = new ConnectionSockets(id, client);
     }
 
     long id() {
         return id;
     }
 
+    ProxyContext ctx() {
+        return ctx;
+    }
+
+    ConnectionSockets sockets() {
+        return sockets;
+    }
+
+    SocketChannel client() {
+        return sockets.client();
+    }
+
     Activity activity() {
         return activity;
+    }
+
+    void session(HttpSession s) {
+        session = s;
     }
 
     /** When the oldest request still without a response was sent (System.nanoTime), 0 if none waits. */
@@ -79,19 +82,27 @@ final class Connection implements Runnable {
      * anything else with a reset (a peer that half-closed or trickles has been told nothing else).
      */
     void timedOut(Timeout t) {
-        if (aborted.get()) {
+        if (sockets.aborted()) {
             return;
         }
         ctx.metrics().timedOut(t);
         firstEnd.compareAndSet(null, Exchange.End.TIMED_OUT);
         Logger.debug("conn={} closed by netra: {} timeout", id, t.label());
         if (t == Timeout.IDLE) {
-            if (aborted.compareAndSet(false, true)) {
-                closeSockets();
-            }
+            sockets.close();
         } else {
             abort(t.label() + " timeout");
         }
+    }
+
+    /** Resets the client and every upstream now (SIGTERM after the grace period, a timeout, a bug). */
+    void abort(String why) {
+        sockets.abort(why);
+    }
+
+    /** Records which side ended first, unless one did already. */
+    void ended(Exchange.End by) {
+        firstEnd.compareAndSet(null, by);
     }
 
     @Override
@@ -99,9 +110,10 @@ final class Connection implements Runnable {
         if (!Thread.currentThread().isVirtual()) {
             ctx.metrics().platformThreadConnection();
         }
+        SocketChannel client = sockets.client();
         ConnectionMetrics m = null;
-        ByteBuffer toUpstream = null;
-        ByteBuffer toClient = null;
+        ByteBuffer requestHome = null;
+        ByteBuffer responseHome = null;
         try {
             InetSocketAddress peer = (InetSocketAddress) client.getRemoteAddress();
             InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
@@ -113,7 +125,7 @@ final class Connection implements Runnable {
                 return;
             }
             InetSocketAddress target = original.get();
-            Direction direction = isLocal(target.getAddress(), local.getAddress()) ? Direction.INBOUND : Direction.OUTBOUND;
+            Direction direction = target.getAddress().equals(local.getAddress()) ? Direction.INBOUND : Direction.OUTBOUND;
             if (target.getPort() == local.getPort() && (direction == Direction.INBOUND || target.getAddress().isLoopbackAddress())) {
                 Logger.warn("conn={} from {} refused: its original destination {} is this sidecar (a loop)",
                         id, Addresses.format(peer), Addresses.format(target));
@@ -126,59 +138,36 @@ final class Connection implements Runnable {
             if (ctx.config().logLevel().debug()) { // the addresses would be formatted for every connection otherwise
                 Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
             }
+            // Each direction waits on a small buffer and borrows larger ones only while bytes flow
+            // (Pump): an idle connection holds 8 KB instead of two NETRA_BUFFER_BYTES buffers.
+            requestHome = ctx.buffers().acquireSmall();
+            responseHome = ctx.buffers().acquireSmall();
 
             HttpPolicy.Mode mode = ctx.httpPolicy().modeFor(target.getPort());
-            byte[] prefix = null;
+            Protocol detected = null;
             if (ctx.router() != null && direction == Direction.OUTBOUND && mode != HttpPolicy.Mode.OPAQUE) {
-                boolean isHttp = mode == HttpPolicy.Mode.HTTP;
-                if (!isHttp) {
-                    prefix = peek();
-                    isHttp = ProtocolDetector.detect(ByteBuffer.wrap(prefix)) == ProtocolDetector.Verdict.HTTP;
-                }
-                if (isHttp) {
+                // Routing chooses the upstream per request, so nothing is connected before the
+                // first bytes: they must come by the deadline too, or a server that speaks first
+                // would never be reached.
+                detected = detect(requestHome, true, () -> false);
+                if (detected == Protocol.HTTP1) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), false);
+                    HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.HTTP);
                     session = http;
-                    toUpstream = ctx.buffers().acquireSmall();
-                    toClient = ctx.buffers().acquireSmall();
-                    Exchange.End end = new RoutedConnection(id, client, target, ctx, m, http, ctx.router(), activity)
-                            .run(prefix, toUpstream, toClient);
-                    firstEnd.compareAndSet(null, end);
+                    new RoutedUpstreams(this, target, m, http, ctx.router()).run(requestHome, responseHome);
                     return;
                 }
-                mode = HttpPolicy.Mode.OPAQUE; // what the client said first is not HTTP
-            }
-            SocketChannel up = connect(target, direction, m);
-            if (up == null) {
-                return;
             }
             client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            if (prefix != null && prefix.length > 0) {
-                Forwarder.writeFully(up, ByteBuffer.wrap(prefix));
-                m.bytesToUpstream().inc(prefix.length);
-            }
-            Forwarder requests = Forwarder.opaque(up);
-            Forwarder responses = Forwarder.opaque(client);
-            if (mode != HttpPolicy.Mode.OPAQUE) {
-                HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.DETECT);
+            HttpSession http = null;
+            if (mode != HttpPolicy.Mode.OPAQUE && (detected == null || detected == Protocol.HTTP1)) {
+                http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.HTTP);
                 session = http;
-                requests = http.requests(up);
-                responses = http.responses(client);
             }
-            // Both directions wait on a small buffer and borrow larger ones only while bytes flow
-            // (pump): an idle connection holds 8 KB instead of two NETRA_BUFFER_BYTES buffers.
-            toUpstream = ctx.buffers().acquireSmall();
-            toClient = ctx.buffers().acquireSmall();
-            ByteBuffer back = toClient;
-            ConnectionMetrics cm = m;
-            Forwarder reverseForwarder = responses;
-            FutureTask<Void> reverse = ctx.threads().startSecond(id,
-                    () -> pump(up, client, reverseForwarder, back, cm.bytesToClient(), Exchange.End.UPSTREAM_GONE));
-            pump(client, up, requests, toUpstream, m.bytesToUpstream(), Exchange.End.CLIENT_GONE);
-            ConnectionThreads.awaitSecond(reverse);
+            new SingleUpstream(this, target, direction, m, http).run(detected, requestHome, responseHome);
         } catch (InterruptedException e) {
             abort("interrupted");
-            toClient = null; // the reverse pump may still hold it: leave it to the GC
+            responseHome = null; // the second direction may still hold it: leave it to the GC
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             Logger.debug("conn={} ended before proxying: {}", id, e.toString());
@@ -188,12 +177,12 @@ final class Connection implements Runnable {
         } finally {
             HttpSession http = session;
             if (http != null) {
-                http.close(aborted.get() && firstEnd.get() == null ? Exchange.End.ABORTED
-                        : firstEnd.get() == null ? Exchange.End.CLIENT_GONE : firstEnd.get());
+                Exchange.End first = firstEnd.get();
+                http.close(first != null ? first : sockets.aborted() ? Exchange.End.ABORTED : Exchange.End.CLIENT_GONE);
             }
-            closeSockets();
-            ctx.buffers().release(toUpstream);
-            ctx.buffers().release(toClient);
+            sockets.close();
+            ctx.buffers().release(requestHome);
+            ctx.buffers().release(responseHome);
             if (m != null) {
                 m.closed().inc();
                 m.active().dec();
@@ -202,228 +191,48 @@ final class Connection implements Runnable {
         }
     }
 
-    /** Resets both sides now (SIGTERM after the grace period, or a bug). */
-    void abort(String why) {
-        if (aborted.compareAndSet(false, true)) {
-            Logger.debug("conn={} aborted: {}", id, why);
-            lingerZero(client);
-            lingerZero(upstream);
-            closeSockets();
-        }
+    /**
+     * The detect stage, counted: reads the client's first bytes into {@code home} (flipped for
+     * replay on return) until they tell the protocol.
+     */
+    Protocol detect(ByteBuffer home, boolean firstTimed, java.util.function.BooleanSupplier settled) throws IOException {
+        Protocol p = Detection.detect(sockets.client(), home, ctx.config().detectTimeout(), firstTimed, settled);
+        ctx.metrics().detected(p);
+        return p;
+    }
+
+    /** One direction's work, run by {@link #leg}: returns {@link Pump.Stop#MOVE} to go on on a virtual thread. */
+    @FunctionalInterface
+    interface Leg {
+        Pump.Stop run() throws IOException;
     }
 
     /**
-     * Closes both sockets (a reset if {@link #abort} set no linger), now or, while directions are
-     * spliced, when the last splicer has left: they are woken to see the abort.
+     * Runs one direction to its end: moved to a virtual thread when its pump asks (the leg is
+     * called again there and goes on where it stopped); a peer's reset or a bug resets the whole
+     * connection. {@code endedBy} is how open exchanges end when this direction's peer ended first.
      */
-    private void closeSockets() {
-        synchronized (spliceLock) {
-            socketsClosing = true; // and no splice starts from now on
-            if (!splicers.isEmpty()) {
-                splicers.forEach(LockSupport::unpark);
-                return;
-            }
-        }
-        closeBoth();
-    }
-
-    private void closeBoth() {
-        close(client);
-        close(upstream);
-    }
-
-    private SocketChannel connect(InetSocketAddress target, Direction direction, ConnectionMetrics m) {
+    void leg(String what, Exchange.End endedBy, Leg leg) {
+        Pump.Stop stop;
         try {
-            return Upstreams.connect(id, direction.label(), target, ctx.config().connectTimeout(), m, ch -> upstream = ch);
-        } catch (Upstreams.ConnectFailed e) {
-            // The app could not see the refusal itself, so it gets the closest thing: a reset.
-            abort("connect failed: " + e.getMessage());
-            return null;
-        }
-    }
-
-    /**
-     * One direction: blocking reads, each passed to the forwarder (which writes it, raw or framed)
-     * before the next read, into buffers sized by what flows ({@link DirectionBuffers}); a bulk
-     * flow of bytes that pass unchanged (raw, or a long HTTP body) goes on by splice.
-     */
-    private void pump(SocketChannel from, SocketChannel to, Forwarder forwarder, ByteBuffer home,
-                      CounterDataPoint bytes, Exchange.End endedBy) {
-        DirectionBuffers buffers = ctx.directionBuffers(home);
-        boolean spliceRefused = false;
-        boolean platform = !Thread.currentThread().isVirtual();
-        boolean moving = false;
-        boolean requests = endedBy == Exchange.End.CLIENT_GONE;
-        try {
-            int n;
-            while ((n = buffers.read(from)) >= 0) {
-                activity.touch();
-                forwarder.forward(buffers.current());
-                bytes.inc(n);
-                if (requests) {
-                    activity.requestHead(forwarder.midHead());
-                }
-                if (platform && ctx.threads().crowded()) {
-                    moving = true;
-                    break;
-                }
-                if (buffers.becameBulk(n, forwarder.betweenMessages())) {
-                    long passable = forwarder.passable();
-                    if (passable >= Pipes.PIPE_BYTES) {
-                        if (platform && ctx.pipes().available()) {
-                            moving = true; // a splice waits on the JDK's poller: only virtual threads splice
-                            break;
-                        }
-                        long spliced = splice(from, to, bytes, buffers, !spliceRefused, passable);
-                        if (spliced >= 0) {
-                            forwarder.passed(spliced);
-                            if (spliced < passable) {
-                                break; // the stream ended
-                            }
-                            continue; // a body ended: the next message is read and framed
-                        }
-                        spliceRefused = true;
-                    }
-                    buffers.borrowLarge();
-                }
-            }
-            if (!moving) {
-                firstEnd.compareAndSet(null, endedBy);
-                forwarder.endOfStream();
-                // Half-close: this direction ended; the other keeps flowing until it ends too,
-                // or until it has been silent for NETRA_HALF_CLOSED_TIMEOUT_SECONDS.
-                to.shutdownOutput();
-                activity.halfClosed();
-            }
+            stop = leg.run();
         } catch (ClosedChannelException e) {
-            // closed by abort() on the other pump; it has logged why
+            return; // closed by an abort elsewhere, which logged why
         } catch (IOException e) {
-            firstEnd.compareAndSet(null, endedBy);
-            if (!aborted.get()) {
-                Logger.debug("conn={} {} -> {} ended by a peer: {}; resetting the other side",
-                        id, side(from), side(to), e.getMessage());
+            ended(endedBy);
+            if (!sockets.aborted()) {
+                Logger.debug("conn={} {} ended by a peer: {}; resetting the other side", id, what, e.getMessage());
             }
             abort("peer reset");
+            return;
         } catch (RuntimeException e) {
             // here, not in run(): the second direction's thread has no run() to catch it
-            Logger.error(e, "conn={} {} -> {} failed: bug", id, side(from), side(to));
+            Logger.error(e, "conn={} {} failed: bug", id, what);
             abort("bug");
-        } finally {
-            buffers.giveBack();
-        }
-        if (moving) {
-            ctx.threads().continueOnVirtualThread(id, () -> pump(from, to, forwarder, home, bytes, endedBy),
-                    () -> abort("interrupted"));
-        }
-    }
-
-    /**
-     * The next {@code limit} bytes of a bulk direction (its rest, for raw bytes), moved by the
-     * kernel through a pipe: returns the bytes moved (fewer when the stream ended first), or -1
-     * when nothing was because they are to be copied instead.
-     *
-     * @throws ClosedChannelException when the connection was aborted (its sockets are closing)
-     */
-    private long splice(SocketChannel from, SocketChannel to, CounterDataPoint bytes, DirectionBuffers buffers,
-                        boolean countRefusal, long limit) throws IOException {
-        synchronized (spliceLock) {
-            if (socketsClosing) {
-                throw new ClosedChannelException();
-            }
-            splicers.add(Thread.currentThread());
-        }
-        SplicePipe pipe = null;
-        try {
-            pipe = ctx.pipes().open(id, from, to, countRefusal);
-            if (pipe == null) {
-                return -1;
-            }
-            buffers.giveBack();
-            return pipe.transfer(this::ensureNotClosing, n -> {
-                bytes.inc(n);
-                activity.touch();
-            }, limit);
-        } finally {
-            ctx.pipes().release(pipe);
-            boolean lastOut;
-            synchronized (spliceLock) {
-                splicers.remove(Thread.currentThread());
-                lastOut = splicers.isEmpty() && socketsClosing;
-            }
-            if (lastOut) {
-                closeBoth();
-            }
-        }
-    }
-
-    private void ensureNotClosing() throws ClosedChannelException {
-        if (Thread.currentThread().isInterrupted()) {
-            // A parked thread's interrupt would make every later wait return at once (a spin);
-            // a JDK channel closes on interrupt, and so does the connection here.
-            abort("interrupted");
-        }
-        if (socketsClosing) {
-            throw new ClosedChannelException();
-        }
-    }
-
-    /**
-     * With routing on, the first bytes decide whether requests are routed; waits for them at most
-     * NETRA_DETECT_TIMEOUT_MILLISECONDS, so a server that speaks first is only briefly delayed.
-     */
-    private byte[] peek() throws IOException {
-        byte[] b = new byte[64];
-        int n = 0;
-        client.socket().setSoTimeout((int) ctx.config().detectTimeout().toMillis());
-        try {
-            java.io.InputStream in = client.socket().getInputStream();
-            while (n < b.length) {
-                int r = in.read(b, n, b.length - n);
-                if (r < 0) {
-                    break;
-                }
-                n += r;
-                if (ProtocolDetector.detect(ByteBuffer.wrap(b, 0, n)) != ProtocolDetector.Verdict.NEED_MORE) {
-                    break;
-                }
-            }
-        } catch (SocketTimeoutException e) {
-            // not enough to tell: plain TCP
-        } finally {
-            client.socket().setSoTimeout(0);
-        }
-        return java.util.Arrays.copyOf(b, n);
-    }
-
-    private String side(SocketChannel ch) {
-        return ch == client ? "client" : "upstream";
-    }
-
-    private static boolean isLocal(InetAddress target, InetAddress local) {
-        return target.equals(local);
-    }
-
-    /** Makes closing {@code ch} a reset. */
-    private static void lingerZero(SocketChannel ch) {
-        if (ch == null) {
             return;
         }
-        try {
-            if (ch.isOpen()) {
-                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // already gone: closing is all that is left
-        }
-    }
-
-    private static void close(SocketChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // nothing more to release
-            }
+        if (stop == Pump.Stop.MOVE) {
+            ctx.threads().continueOnVirtualThread(id, () -> leg(what, endedBy, leg), () -> abort("interrupted"));
         }
     }
 }

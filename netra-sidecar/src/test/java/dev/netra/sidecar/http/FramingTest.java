@@ -285,24 +285,6 @@ class FramingTest {
     }
 
     @Test
-    void aShortPrefixIsHeldOnlyUntilTheDetectionTimeout() throws Exception {
-        HttpSettings settings = new HttpSettings(64 * 1024, java.time.Duration.ofMillis(50), Harness.TIMER,
-                (hd, e, ed) -> { }, e -> { }, (d, r) -> { });
-        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
-        HttpSession s = new HttpSession(1, Direction.OUTBOUND, null, null, settings, true);
-        Forwarder f = s.requests(java.nio.channels.Channels.newChannel(sink));
-        f.forward(java.nio.ByteBuffer.wrap(ascii("GE")));
-        assertEquals("", sink.toString());
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (sink.size() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals("GE", sink.toString());
-        f.forward(java.nio.ByteBuffer.wrap(ascii("T / HTTP/1.1\r\n\r\n")));
-        assertEquals("GET / HTTP/1.1\r\n\r\n", sink.toString());
-    }
-
-    @Test
     void heldBytesAreWrittenWhenTheStreamEnds() throws IOException {
         Harness h = Harness.transparent();
         h.client(ascii("GET /partial HTTP/1.1\r\nHos"));

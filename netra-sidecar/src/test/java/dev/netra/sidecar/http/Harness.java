@@ -2,6 +2,9 @@ package dev.netra.sidecar.http;
 
 import dev.netra.sidecar.Direction;
 
+import dev.netra.sidecar.detect.Protocol;
+import dev.netra.sidecar.detect.ProtocolDetector;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,11 +46,22 @@ final class Harness {
         HttpSettings settings = new HttpSettings(maxHeaderBytes, Duration.ofSeconds(5), TIMER, edits,
                 exchanges::add, (d, reason) -> fallbacks.add(reason), heads);
         session = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
-                new InetSocketAddress("10.0.0.2", 80), settings, detect);
+                new InetSocketAddress("10.0.0.2", 80), settings, !detect);
         upstreamChannel = channel(toUpstream);
         clientChannel = channel(toClient);
         requests = session.requests(upstreamChannel);
         responses = session.responses(clientChannel);
+        if (!detect) {
+            session.decide(Protocol.HTTP1);
+        }
+    }
+
+    /** What the detect stage does with a client's first bytes (the whole of its first send here). */
+    private void detected(byte[] first) {
+        if (!session.decided()) {
+            Protocol p = ProtocolDetector.detect(ByteBuffer.wrap(first));
+            session.decide(p == null ? Protocol.OPAQUE : p);
+        }
     }
 
     /** No edits: the framers must then be the identity on the bytes. */
@@ -61,6 +75,7 @@ final class Harness {
     }
 
     void client(byte[] bytes, int... splits) throws IOException {
+        detected(bytes);
         feed(requests, bytes, splits);
     }
 
@@ -69,6 +84,7 @@ final class Harness {
     }
 
     void clientBytewise(byte[] bytes) throws IOException {
+        detected(bytes);
         for (byte b : bytes) {
             requests.forward(ByteBuffer.allocateDirect(1).put(b).flip());
         }

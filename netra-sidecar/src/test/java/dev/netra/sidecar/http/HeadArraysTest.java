@@ -95,6 +95,7 @@ class HeadArraysTest {
         HeadArrays arrays = new HeadArrays();
         Harness h = Harness.transparentWith(arrays);
         byte[] request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        h.session.decide(dev.netra.sidecar.detect.Protocol.HTTP1);
         h.requests.forward(java.nio.ByteBuffer.wrap(request, 0, 10));
         assertEquals(1, arrays.borrowed(), "the reader holds the first part");
         h.requests.forward(java.nio.ByteBuffer.wrap(request, 10, request.length - 10));

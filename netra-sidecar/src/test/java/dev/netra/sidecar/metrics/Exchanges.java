@@ -26,6 +26,7 @@ final class Exchanges {
                 (h, e, ed) -> { }, listener, (d, r) -> { });
         HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
                 new InetSocketAddress("10.0.0.2", port), settings, false);
+        s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         var sink = Channels.newChannel(OutputStream.nullOutputStream());
         s.requests(sink).forward(ByteBuffer.wrap(requests.getBytes(StandardCharsets.ISO_8859_1)));
         s.responses(sink).forward(ByteBuffer.wrap(responses.getBytes(StandardCharsets.ISO_8859_1)));

@@ -61,6 +61,7 @@ class RouterTest {
         HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer,
                 new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(router.edits()), ended::add, (x, r) -> { });
         HttpSession s = new HttpSession(1, d, client, new InetSocketAddress("10.9.9.9", 8080), settings, false);
+        s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         ByteArrayOutputStream up = new ByteArrayOutputStream();
         s.requests(Channels.newChannel(up)).forward(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
         s.close(Exchange.End.UPSTREAM_GONE);

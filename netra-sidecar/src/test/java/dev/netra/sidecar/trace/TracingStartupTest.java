@@ -71,6 +71,7 @@ class TracingStartupTest {
                     startup.listener(), (d, r) -> { });
             HttpSession s = new HttpSession(1, Direction.INBOUND, new InetSocketAddress("10.1.1.1", 40000),
                     new InetSocketAddress("10.1.1.2", 8080), settings, false);
+            s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
             ByteArrayOutputStream upstream = new ByteArrayOutputStream();
             try {
                 s.requests(Channels.newChannel(upstream)).forward(ByteBuffer.wrap(

@@ -65,6 +65,7 @@ class TracingTest {
                 tracing.listener(), (d, r) -> { });
         HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.1.1.1", 40000),
                 new InetSocketAddress("10.1.1.2", 8080), settings, false);
+        s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         ByteArrayOutputStream upstream = new ByteArrayOutputStream();
         s.requests(Channels.newChannel(upstream)).forward(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
         if (response != null) {
@@ -91,6 +92,7 @@ class TracingTest {
                 tracing.listener(), (d, r) -> { });
         HttpSession s = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.1.1.1", 40000),
                 new InetSocketAddress("10.1.1.2", 8080), settings, false);
+        s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         var requests = s.requests(Channels.newChannel(new ByteArrayOutputStream()));
         var responses = s.responses(Channels.newChannel(new ByteArrayOutputStream()));
         for (int i = 0; i < 2; i++) {

@@ -16,15 +16,15 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
 /**
- * The one way both connection engines connect upstream: a socket of the target's address family,
+ * The one way a connection connects to an upstream: a socket of the target's address family,
  * NETRA_CONNECT_TIMEOUT_MILLISECONDS, TCP_NODELAY, and every failure counted by reason
  * ({@code netra_tcp_connect_failures_total}). What the client is told is the caller's: a plain
  * connection resets it, a routed one answers 502.
  */
-final class Upstreams {
+final class Dialer {
     private static final RateLimitedLog NO_SOCKET_LOG = new RateLimitedLog(Duration.ofMinutes(1));
 
-    private Upstreams() {
+    private Dialer() {
     }
 
     /** A failed connect, already counted and logged. */

@@ -1,0 +1,73 @@
+package dev.netra.sidecar.detect;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Tells the protocol by the first bytes a client sends, and whether the start of a message
+ * head can still be an HTTP/1 request line or status line. Looks, never consumes; allocates nothing.
+ */
+public final class ProtocolDetector {
+    /** The longest method token taken for HTTP/1. */
+    private static final int MAX_METHOD = 20;
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] STATUS_LINE = "HTTP/".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private ProtocolDetector() {
+    }
+
+    /** The protocol {@code bytes[position..limit)} start, or null when they cannot tell yet. */
+    public static Protocol detect(ByteBuffer bytes) {
+        int p = bytes.position();
+        int n = bytes.limit() - p;
+        if (n == 0) {
+            return null;
+        }
+        byte first = bytes.get(p);
+        if (first == 0x16) {
+            return n < 2 ? null : bytes.get(p + 1) == 0x03 ? Protocol.TLS : Protocol.OPAQUE;
+        }
+        if (first == 'P' && startsWith(bytes, PREFACE)) {
+            if (n < PREFACE.length) {
+                return null;
+            }
+            return Protocol.HTTP2;
+        }
+        return requestLine(bytes);
+    }
+
+    /**
+     * Whether {@code bytes} can start an HTTP/1 request line: HTTP1 once a method token and a
+     * space came, OPAQUE once they cannot, null while they may still.
+     */
+    public static Protocol requestLine(ByteBuffer bytes) {
+        int start = bytes.position();
+        int p = start;
+        while (p < bytes.limit()) {
+            byte b = bytes.get(p);
+            if (b == ' ') {
+                return p == start ? Protocol.OPAQUE : Protocol.HTTP1;
+            }
+            if (!(b >= 'A' && b <= 'Z' || b == '-' || b == '_') || p - start >= MAX_METHOD) {
+                return Protocol.OPAQUE;
+            }
+            p++;
+        }
+        return null;
+    }
+
+    /** Whether {@code bytes} can start an HTTP/1 status line ("HTTP/"): false once they cannot. */
+    public static boolean statusLinePossible(ByteBuffer bytes) {
+        return startsWith(bytes, STATUS_LINE);
+    }
+
+    /** Whether the bytes there and {@code expected} agree as far as both go. */
+    private static boolean startsWith(ByteBuffer bytes, byte[] expected) {
+        int n = Math.min(bytes.remaining(), expected.length);
+        for (int i = 0; i < n; i++) {
+            if (bytes.get(bytes.position() + i) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

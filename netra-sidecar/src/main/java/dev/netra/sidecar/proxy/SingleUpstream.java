@@ -1,0 +1,94 @@
+package dev.netra.sidecar.proxy;
+
+import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.detect.Protocol;
+import dev.netra.sidecar.http.Exchange;
+import dev.netra.sidecar.http.Forwarder;
+import dev.netra.sidecar.http.HttpSession;
+import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.FutureTask;
+
+/**
+ * A connection's one upstream, its original destination: connected once before anything is
+ * read (a server may speak first), a refused or failed connect resets the client (the closest
+ * thing to what the app would have seen), then both directions are pumped until both ended, each
+ * half-closing the other's output when its stream ends.
+ */
+final class SingleUpstream {
+    private final Connection conn;
+    private final InetSocketAddress target;
+    private final Direction direction;
+    private final ConnectionMetrics metrics;
+    /** Null for an opaque connection. */
+    private final HttpSession session;
+
+    SingleUpstream(Connection conn, InetSocketAddress target, Direction direction, ConnectionMetrics metrics,
+                   HttpSession session) {
+        this.conn = conn;
+        this.target = target;
+        this.direction = direction;
+        this.metrics = metrics;
+        this.session = session;
+    }
+
+    /**
+     * @param detected     the protocol when the detect stage ran already (its bytes are in
+     *                     {@code requestHome}, flipped); null to run it here, once connected
+     */
+    void run(Protocol detected, ByteBuffer requestHome, ByteBuffer responseHome) throws IOException, InterruptedException {
+        SocketChannel client = conn.client();
+        SocketChannel up;
+        try {
+            up = Dialer.connect(conn.id(), direction.label(), target, conn.ctx().config().connectTimeout(), metrics,
+                    conn.sockets()::add);
+        } catch (Dialer.ConnectFailed e) {
+            conn.abort("connect failed: " + e.getMessage());
+            return;
+        }
+        ProxyContext ctx = conn.ctx();
+        Forwarder responses = session != null ? session.responses(client) : Forwarder.opaque(client);
+        Pump back = new Pump(conn.id(), ctx, conn.sockets(), conn.activity(), () -> client, responseHome,
+                metrics.bytesToClient(), false);
+        FutureTask<Void> second = ctx.threads().startSecond(conn.id(), () -> conn.leg("upstream -> client",
+                Exchange.End.UPSTREAM_GONE, () -> halfClose(back.run(up, responses, null, Pump.UNTIL_END), responses, client)));
+
+        ByteBuffer replay = detected != null ? requestHome : null;
+        Forwarder requests = Forwarder.opaque(up);
+        if (session != null) {
+            if (detected == null) {
+                // the server's bytes flow meanwhile; if it speaks first, it decided
+                detected = conn.detect(requestHome, false, session::decided);
+                replay = requestHome;
+            }
+            if (session.decide(detected) == Protocol.HTTP1) {
+                requests = session.requests(up);
+            }
+        }
+        Pump forth = new Pump(conn.id(), ctx, conn.sockets(), conn.activity(), () -> up, requestHome,
+                metrics.bytesToUpstream(), true);
+        Forwarder f = requests;
+        ByteBuffer first = replay;
+        conn.leg("client -> upstream", Exchange.End.CLIENT_GONE,
+                () -> halfClose(forth.run(client, f, first, Pump.UNTIL_END), f, up));
+        ConnectionThreads.awaitSecond(second);
+    }
+
+    /**
+     * A direction whose stream ended tells the other side with a FIN; the other keeps flowing until
+     * it ends too, or has been silent for NETRA_HALF_CLOSED_TIMEOUT_SECONDS.
+     */
+    private Pump.Stop halfClose(Pump.Stop stop, Forwarder f, SocketChannel to) throws IOException {
+        if (stop == Pump.Stop.END_OF_STREAM) {
+            conn.ended(to == conn.client() ? Exchange.End.UPSTREAM_GONE : Exchange.End.CLIENT_GONE);
+            f.endOfStream();
+            to.shutdownOutput();
+            conn.activity().halfClosed();
+        }
+        return stop;
+    }
+}
