@@ -114,8 +114,8 @@ final class RoutedUpstreams {
             }
             conn.ended(Exchange.End.CLIENT_GONE);
             requests.endOfStream();
-            if (session.tunneled() || rawUpstream != null) {
-                toUpstream.shutdownOutput();
+            if (session.tunneled() || !session.parsed()) {
+                toUpstream.shutdownOutput(); // the client's end reaches the upstream it is joined to raw
             }
             conn.activity().halfClosed();
             return stop;
@@ -138,6 +138,9 @@ final class RoutedUpstreams {
             dest = new InetSocketAddress(e.upstream().getHostString(), e.upstream().getPort()); // DNS, per request
         }
         Upstream u = dest.isUnresolved() ? null : acquire(dest);
+        if (u == null && !session.parsed()) {
+            return; // the connection went raw while this request waited: its bytes follow the raw join
+        }
         target = u;
         if (u == null) {
             router.dialFailed();
@@ -205,6 +208,9 @@ final class RoutedUpstreams {
                 }
                 if (!busy || responsesEnded) {
                     break;
+                }
+                if (!session.parsed()) {
+                    return null; // a response went raw: nothing waited for is coming back framed
                 }
                 try {
                     idle.wait(100);
