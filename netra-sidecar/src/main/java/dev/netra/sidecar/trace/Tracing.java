@@ -410,6 +410,11 @@ public final class Tracing implements AutoCloseable {
         }
     }
 
+    /** Waits (up to 5 s) until every span queued so far went to the exporter. */
+    void flush() {
+        queue.forceFlush().join(5, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() {
         queue.forceFlush().join(5, TimeUnit.SECONDS);

@@ -287,7 +287,7 @@ class RoutingTest {
                 while (metrics.movesToVirtualThreads() < 2 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
-                assertEquals(2, metrics.movesToVirtualThreads(), "both directions moved, the responder mid-response");
+                assertTrue(metrics.movesToVirtualThreads() >= 2, "both directions moved, the responder mid-response");
                 moved.countDown();
                 assertEquals("b".repeat(10) + "c".repeat(10), new String(in.readNBytes(20), StandardCharsets.US_ASCII));
                 received += head.length() + 30;
@@ -295,7 +295,7 @@ class RoutingTest {
             }
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
-        assertEquals(2, metrics.movesToVirtualThreads(), "each direction moved once");
+        assertTrue(metrics.movesToVirtualThreads() <= 2, "no direction moved twice");
         assertEquals(received, metrics.of(Direction.OUTBOUND).bytesToClient().getLongValue(), "counted once across the moves");
     }
 
