@@ -51,7 +51,7 @@ class MetricsAndProfilingTest {
             assertEquals(7, prometheus.await("sum(netra_http_requests_total{direction=\"inbound\",code_class=\"5xx\"})", 7));
             double p90 = prometheus.query("histogram_quantile(0.9, sum by (le) "
                     + "(netra_http_request_duration_seconds_bucket{direction=\"inbound\"}))");
-            assertTrue(p90 > 0 && p90 < 1, "p90 latency through the sidecar: " + p90 + " s");
+            assertTrue(p90 > 0, "the latency histogram has the requests: p90 " + p90 + " s"); // how fast is the bench's to say
             assertTrue(prometheus.query("sum(jvm_memory_used_bytes)") > 0, "JVM metrics are there");
             assertEquals(0, prometheus.query("sum(netra_spans_dropped_total)"), "span counters are registered");
         }
