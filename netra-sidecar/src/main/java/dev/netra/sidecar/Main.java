@@ -84,11 +84,11 @@ public final class Main {
         TracingStartup tracing = new TracingStartup(spanCounters, TRACING_START_WAIT);
         // Spans end first, before the exchange's buffers are reused.
         List<ExchangeListener> listeners = new ArrayList<>(List.of(tracing.listener(), new HttpMetrics(registry)));
-        if (config.statsdEnabled()) {
-            listeners.add(new StatsdReporter(config.statsdPrefix(), config.statsdAddress()));
+        if (config.admin().statsdEnabled()) {
+            listeners.add(new StatsdReporter(config.admin().statsdPrefix(), config.admin().statsdAddress()));
         }
-        HeaderEdits edits = new RequestIdEdits(config.requestIdHeader(), config.xSourceHeader(), config.xSourceValue());
-        Router router = config.routingEnabled() ? new Router(config, registry, timer) : null;
+        HeaderEdits edits = new RequestIdEdits(config.http().requestIdHeader(), config.http().xSourceHeader(), config.http().xSourceValue());
+        Router router = config.routing().enabled() ? new Router(config, registry, timer) : null;
         RequestIdStoreMetrics stores = new RequestIdStoreMetrics(registry);
         if (router != null) {
             edits = edits.andThen(router.edits());
@@ -101,7 +101,7 @@ public final class Main {
         try {
             // Intercepted connections first: the admin and profiling servers take ~30 ms to start,
             // and until the listener accepts, the pod's redirected connections are refused.
-            Binding.retrying("NETRA_PORT", config.port(), listener::start);
+            Binding.retrying("NETRA_PORT", config.proxy().port(), listener::start);
             tracing.startInBackground(() -> new Tracing(config, spanCounters, timer, null), () -> {
                 if (tracing.tracing() != null) {
                     stores.add("tracing", tracing.tracing().contexts());
@@ -111,12 +111,12 @@ public final class Main {
             });
             Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
             Logger.info("listening for intercepted connections on {}", listener.localAddress());
-            admin = Binding.retrying("NETRA_PROMETHEUS_PORT", config.prometheusPort(),
-                    () -> new AdminServer(config.prometheusPort(), metrics.registry(),
+            admin = Binding.retrying("NETRA_PROMETHEUS_PORT", config.admin().prometheusPort(),
+                    () -> new AdminServer(config.admin().prometheusPort(), metrics.registry(),
                             () -> listener.accepting() && tracing.up(), listener::alive));
-            if (config.pprofPort() != 0) {
-                profiling = Binding.retrying("NETRA_PPROF_PORT", config.pprofPort(),
-                        () -> new ProfilingServer(config.pprofBind(), config.pprofPort()));
+            if (config.admin().pprofPort() != 0) {
+                profiling = Binding.retrying("NETRA_PPROF_PORT", config.admin().pprofPort(),
+                        () -> new ProfilingServer(config.admin().pprofBind(), config.admin().pprofPort()));
             }
         } catch (IOException e) {
             Logger.error("cannot start: {}", e.toString());
@@ -152,7 +152,7 @@ public final class Main {
             all.add(e -> Logger.debug("{}", e));
         }
         ExchangeListener[] listeners = all.toArray(ExchangeListener[]::new);
-        return new HttpSettings(config.httpMaxHeaderBytes(), config.detectTimeout(), timer, edits,
+        return new HttpSettings(config.http().maxHeaderBytes(), config.http().detectTimeout(), timer, edits,
                 e -> {
                     for (ExchangeListener l : listeners) {
                         l.onExchange(e);
@@ -170,10 +170,10 @@ public final class Main {
     private static void shutdown(SidecarConfig config, Listener listener, AdminServer admin, ProfilingServer profiling,
                                  TracingStartup tracing, Signal signal) {
         Logger.info("SIG{}: no new connections; waiting up to {} s for {} open ones",
-                signal.getName(), config.shutdownGrace().toSeconds(), listener.openConnections());
+                signal.getName(), config.proxy().shutdownGrace().toSeconds(), listener.openConnections());
         listener.stopAccepting();
         try {
-            if (!listener.awaitDrained(config.shutdownGrace())) {
+            if (!listener.awaitDrained(config.proxy().shutdownGrace())) {
                 Logger.info("grace period over: resetting {} connections", listener.openConnections());
                 listener.abortAll();
                 listener.awaitDrained(Duration.ofSeconds(2));

@@ -1,7 +1,6 @@
 package dev.netra.sidecar.config;
 
 import java.time.Duration;
-import java.util.List;
 
 /**
  * How long a connection may wait before netra lets it go (Duration.ZERO: never). Each is
@@ -18,17 +17,8 @@ import java.util.List;
  *                     app knows how long its calls may take
  */
 public record TimeoutConfig(Duration idle, Duration halfClosed, Duration requestHead, Duration responseHead) {
-    static TimeoutConfig from(Env env) {
-        return new TimeoutConfig(env.seconds("NETRA_IDLE_TIMEOUT_SECONDS", 3600),
-                env.seconds("NETRA_HALF_CLOSED_TIMEOUT_SECONDS", 60),
-                env.seconds("NETRA_HTTP_REQUEST_HEAD_TIMEOUT_SECONDS", 60),
-                env.seconds("NETRA_HTTP_RESPONSE_HEAD_TIMEOUT_SECONDS", 0));
-    }
-
-    List<String> describe() {
-        return List.of("NETRA_IDLE_TIMEOUT_SECONDS=" + idle.toSeconds(),
-                "NETRA_HALF_CLOSED_TIMEOUT_SECONDS=" + halfClosed.toSeconds(),
-                "NETRA_HTTP_REQUEST_HEAD_TIMEOUT_SECONDS=" + requestHead.toSeconds(),
-                "NETRA_HTTP_RESPONSE_HEAD_TIMEOUT_SECONDS=" + responseHead.toSeconds());
+    static TimeoutConfig from(Settings.Values v) {
+        return new TimeoutConfig(v.get(Settings.IDLE_TIMEOUT), v.get(Settings.HALF_CLOSED_TIMEOUT),
+                v.get(Settings.REQUEST_HEAD_TIMEOUT), v.get(Settings.RESPONSE_HEAD_TIMEOUT));
     }
 }

@@ -25,15 +25,23 @@ import java.util.Set;
  * @param resource         resource attributes (OTEL_RESOURCE_ATTRIBUTES, JAEGER_TAGS, POD_NAME, POD_NAMESPACE)
  * @param maxContexts      bound of the request-id to span-context store
  * @param queueSize        spans waiting for export at most; more are dropped and counted
+ * @param jaeger           every JAEGER_* variable set (netramesh's client's)
+ * @param contextExpiration      NETRA_TRACING_CONTEXT_EXPIRATION_MILLISECONDS
+ * @param contextCleanupInterval NETRA_TRACING_CONTEXT_CLEANUP_INTERVAL
+ * @param ignoredPaths     NETRA_HTTP_TRACING_IGNORED_PATHS
+ * @param headerTags       HTTP_HEADER_TAG_MAP
+ * @param cookieTags       HTTP_COOKIE_TAG_MAP
  */
 public record TracingConfig(String spanNames, String attributes, boolean urlQuery, List<String> propagators,
                             String sampler, double samplerArg, URI otlpEndpoint, Map<String, String> otlpHeaders,
                             Duration otlpTimeout, String jaegerAgent, Map<String, String> resource, int maxContexts,
-                            int queueSize) {
+                            int queueSize, Map<String, String> jaeger, Duration contextExpiration,
+                            Duration contextCleanupInterval, List<String> ignoredPaths, Map<String, String> headerTags,
+                            Map<String, String> cookieTags) {
 
     private static final Set<String> PROPAGATORS = Set.of("tracecontext", "baggage", "jaeger", "b3", "b3multi", "none");
 
-    static TracingConfig from(Map<String, String> environment, Env env, Map<String, String> jaeger) {
+    static TracingConfig from(Env env, Map<String, String> jaeger, Settings.Values v) {
         String spanNames = env.string("NETRA_TRACING_SPAN_NAMES", "netramesh").toLowerCase(Locale.ROOT);
         if (!spanNames.equals("netramesh") && !spanNames.equals("otel")) {
             throw ConfigException.invalid("NETRA_TRACING_SPAN_NAMES", spanNames, "netramesh or otel");
@@ -137,7 +145,9 @@ public record TracingConfig(String spanNames, String attributes, boolean urlQuer
         return new TracingConfig(spanNames, attributes, env.flag("NETRA_TRACING_URL_QUERY"), List.copyOf(propagators),
                 sampler, arg, endpoint, Map.copyOf(headers), Duration.ofMillis(timeout), agent, Map.copyOf(resource),
                 env.integer("NETRA_TRACING_CONTEXT_MAX_ENTRIES", 100_000, 1, 10_000_000),
-                env.integer("NETRA_TRACING_QUEUE_SIZE", 2048, 1, 1_000_000));
+                env.integer("NETRA_TRACING_QUEUE_SIZE", 2048, 1, 1_000_000), jaeger,
+                v.get(Settings.TRACING_CONTEXT_EXPIRATION), v.get(Settings.TRACING_CONTEXT_CLEANUP),
+                v.get(Settings.TRACING_IGNORED_PATHS), v.get(Settings.HEADER_TAG_MAP), v.get(Settings.COOKIE_TAG_MAP));
     }
 
     /** For the start-up log line: header values hidden. */

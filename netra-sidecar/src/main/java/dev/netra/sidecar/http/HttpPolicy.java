@@ -13,8 +13,8 @@ public final class HttpPolicy {
     private final Set<Integer> opaquePorts;
 
     public HttpPolicy(SidecarConfig config) {
-        this.httpPorts = config.httpPorts();
-        this.opaquePorts = config.opaquePorts();
+        this.httpPorts = config.http().httpPorts();
+        this.opaquePorts = config.http().opaquePorts();
     }
 
     /**

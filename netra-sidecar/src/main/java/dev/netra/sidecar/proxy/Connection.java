@@ -196,7 +196,7 @@ final class Connection implements Runnable {
      * replay on return) until they tell the protocol.
      */
     Protocol detect(ByteBuffer home, boolean firstTimed, java.util.function.BooleanSupplier settled) throws IOException {
-        Protocol p = Detection.detect(sockets.client(), home, ctx.config().detectTimeout(), firstTimed, settled);
+        Protocol p = Detection.detect(sockets.client(), home, ctx.config().http().detectTimeout(), firstTimed, settled);
         ctx.metrics().detected(p);
         return p;
     }

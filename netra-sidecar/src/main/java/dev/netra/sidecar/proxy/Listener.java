@@ -59,13 +59,13 @@ public final class Listener implements ProxyContext, AutoCloseable {
         this.http = http;
         this.httpPolicy = new HttpPolicy(config);
         this.metrics = metrics;
-        this.permits = new Semaphore(config.maxConnections());
+        this.permits = new Semaphore(config.proxy().maxConnections());
         // Two buffers per connection; keep enough for a busy moment, not for the worst case.
         // Large buffers for bulk flows: 32 x 256 KB = 8 MB of direct memory at most.
-        this.buffers = new BufferPool(config.bufferBytes(), Math.min(2 * config.maxConnections(), 512), MAX_LARGE_BUFFERS);
-        this.pipes = new Pipes(config.spliceEnabled(), MAX_PIPES, metrics);
-        this.threads = new ConnectionThreads(config.platformThreadConnections(), open::size, metrics::movedToVirtualThread);
-        this.timeouts = new Timeouts(config.timeouts(), open.values());
+        this.buffers = new BufferPool(config.proxy().bufferBytes(), Math.min(2 * config.proxy().maxConnections(), 512), MAX_LARGE_BUFFERS);
+        this.pipes = new Pipes(config.proxy().spliceEnabled(), MAX_PIPES, metrics);
+        this.threads = new ConnectionThreads(config.proxy().platformThreadConnections(), open::size, metrics::movedToVirtualThread);
+        this.timeouts = new Timeouts(config.proxy().timeouts(), open.values());
     }
 
     /** Lets go of pooled copy buffers and head arrays (an idle sidecar giving memory back). */
@@ -76,7 +76,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
 
     /** Binds NETRA_PORT and starts accepting on a platform thread. */
     public void start() throws IOException {
-        start(new InetSocketAddress(config.port()));
+        start(new InetSocketAddress(config.proxy().port()));
     }
 
     void start(InetSocketAddress bind) throws IOException {
@@ -107,7 +107,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
                 if (!permits.tryAcquire()) {
                     metrics.connectionLimitHit();
                     limitLog.warn("NETRA_MAX_CONNECTIONS={} connections are open; new ones wait in the backlog"
-                            + " (netra_tcp_connection_limit_hits_total)", config.maxConnections());
+                            + " (netra_tcp_connection_limit_hits_total)", config.proxy().maxConnections());
                     permits.acquire();
                 }
                 SocketChannel client;

@@ -192,7 +192,7 @@ final class RoutedUpstreams {
                 ArrayDeque<Upstream> free = idle.get(dest);
                 while (free != null && !free.isEmpty()) {
                     Upstream u = free.pollFirst();
-                    if (u.channel.isOpen() && now - u.idleSince < ctx.config().upstreamIdleTimeout().toNanos()) {
+                    if (u.channel.isOpen() && now - u.idleSince < ctx.config().routing().upstreamIdleTimeout().toNanos()) {
                         return u;
                     }
                     conn.sockets().retire(u.channel);
@@ -226,7 +226,7 @@ final class RoutedUpstreams {
     /** A new upstream connection, or null when it failed (counted and logged by the dialer). */
     private Upstream dial(InetSocketAddress dest) {
         try {
-            SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().connectTimeout(), metrics, conn.sockets()::add);
+            SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().proxy().connectTimeout(), metrics, conn.sockets()::add);
             Upstream u = new Upstream(dest, ch);
             u.responses = session.responses(client, () -> u.current);
             synchronized (idle) {

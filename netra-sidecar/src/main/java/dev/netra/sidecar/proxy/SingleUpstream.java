@@ -44,7 +44,7 @@ final class SingleUpstream {
         SocketChannel client = conn.client();
         SocketChannel up;
         try {
-            up = Dialer.connect(conn.id(), direction.label(), target, conn.ctx().config().connectTimeout(), metrics,
+            up = Dialer.connect(conn.id(), direction.label(), target, conn.ctx().config().proxy().connectTimeout(), metrics,
                     conn.sockets()::add);
         } catch (Dialer.ConnectFailed e) {
             conn.abort("connect failed: " + e.getMessage());

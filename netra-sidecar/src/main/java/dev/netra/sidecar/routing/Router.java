@@ -48,21 +48,21 @@ public final class Router {
     private static final byte[] COOKIE = HttpHead.bytes("cookie");
 
     public Router(SidecarConfig config, PrometheusRegistry registry, ScheduledExecutorService timer) {
-        this.header = HeaderName.of(config.routingHeader());
+        this.header = HeaderName.of(config.routing().header());
         this.headerLower = header.lower();
-        this.cookieEnabled = config.routingCookieEnabled();
-        this.cookieName = config.routingCookieName();
-        this.rewriteHost = config.routingRewriteHost();
-        this.allowed = config.routingAllowedTargets();
-        this.trustedSources = config.routingTrustedSources();
-        this.ownPorts = Set.of(config.port(), config.prometheusPort(), config.pprofPort());
+        this.cookieEnabled = config.routing().cookieEnabled();
+        this.cookieName = config.routing().cookieName();
+        this.rewriteHost = config.routing().rewriteHost();
+        this.allowed = config.routing().allowedTargets();
+        this.trustedSources = config.routing().trustedSources();
+        this.ownPorts = Set.of(config.proxy().port(), config.admin().prometheusPort(), config.admin().pprofPort());
         if (allowed.isEmpty()) {
             Logger.warn("NETRA_HTTP_ROUTING_ENABLED=true but NETRA_HTTP_ROUTING_ALLOWED_TARGETS is empty: no request is"
                     + " re-routed until targets are allowed (docs/routing.md)");
         }
-        this.store = new RequestIdStore<>(config.routingMaxEntries(), RequestIdStore.MAX_BYTES,
-                config.routingContextExpiration(), v -> 40 + 2 * v.length());
-        long sweep = config.routingContextCleanupInterval().toMillis();
+        this.store = new RequestIdStore<>(config.routing().maxEntries(), RequestIdStore.MAX_BYTES,
+                config.routing().contextExpiration(), v -> 40 + 2 * v.length());
+        long sweep = config.routing().contextCleanupInterval().toMillis();
         timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
         Counter routes = Counter.builder().name("netra_routing_requests_total")
                 .help("Requests with a route: sent to the target, refused by the allowlist, answered 502, or (inbound)"

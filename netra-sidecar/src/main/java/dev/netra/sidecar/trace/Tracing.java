@@ -92,10 +92,10 @@ public final class Tracing implements AutoCloseable {
     public Tracing(SidecarConfig sidecar, SpanCounters counters, ScheduledExecutorService timer, SpanExporter exporter) {
         this.config = sidecar.tracing();
         this.store = new RequestIdStore<>(config.maxContexts(), RequestIdStore.MAX_BYTES,
-                sidecar.tracingContextExpiration(), StoredContext::bytes);
-        this.ignoredPaths = Set.copyOf(sidecar.tracingIgnoredPaths());
-        this.headerTags = headerTags(sidecar.headerTagMap());
-        this.cookieTags = cookieTags(sidecar.cookieTagMap());
+                sidecar.tracing().contextExpiration(), StoredContext::bytes);
+        this.ignoredPaths = Set.copyOf(sidecar.tracing().ignoredPaths());
+        this.headerTags = headerTags(sidecar.tracing().headerTags());
+        this.cookieTags = cookieTags(sidecar.tracing().cookieTags());
         this.netrameshAttributes = !config.attributes().equals("otel");
         this.otelAttributes = !config.attributes().equals("netramesh");
         Instant now = Instant.now();
@@ -126,7 +126,7 @@ public final class Tracing implements AutoCloseable {
         }
         injected = inject.toArray(new TextMapPropagator[0]);
         injectBaggage = config.propagators().contains("baggage");
-        long sweep = sidecar.tracingContextCleanupInterval().toMillis();
+        long sweep = sidecar.tracing().contextCleanupInterval().toMillis();
         timer.scheduleWithFixedDelay(store::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 

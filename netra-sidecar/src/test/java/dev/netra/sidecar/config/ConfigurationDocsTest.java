@@ -17,6 +17,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every variable the sidecar and netra-init read is in the configuration reference, so the docs cannot drift. */
 class ConfigurationDocsTest {
+    static final String BEGIN = "<!-- generated from netra-sidecar's config/Settings.java: edit there,"
+            + " then mvn test -Dtest=ConfigurationDocsTest -Dnetra.docs.update=true -->";
+    static final String END = "<!-- end of the generated table -->";
+
+    /** The sidecar's table in docs/configuration.md is the configuration table itself, row for row. */
+    @Test
+    void theSidecarsTableIsGeneratedFromTheSettings() throws IOException {
+        Path docs = ROOT.resolve("docs/configuration.md");
+        String text = Files.readString(docs);
+        int begin = text.indexOf(BEGIN);
+        int end = text.indexOf(END);
+        assertTrue(begin >= 0 && end > begin, "docs/configuration.md has the generated table's markers");
+        StringBuilder table = new StringBuilder(BEGIN).append("\n| variable | default | meaning |\n|---|---|---|\n");
+        for (Setting<?> s : Settings.ALL) {
+            table.append(s.docRow()).append('\n');
+        }
+        String generated = table.toString();
+        String current = text.substring(begin, end);
+        if (Boolean.getBoolean("netra.docs.update")) {
+            Files.writeString(docs, text.substring(0, begin) + generated + text.substring(end));
+            return;
+        }
+        assertEquals(generated, current, "docs/configuration.md's sidecar table differs from config/Settings.java");
+    }
+
     private static final Pattern VARIABLE = Pattern.compile("\"((?:NETRA|OTEL|JAEGER|HTTP|POD|NODE|INBOUND|OUTBOUND)_[A-Z0-9_]+)\"");
     private static final Path ROOT = Path.of("..");
 

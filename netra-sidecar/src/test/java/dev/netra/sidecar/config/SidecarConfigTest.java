@@ -22,21 +22,21 @@ class SidecarConfigTest {
         SidecarConfig c = SidecarConfig.from(Map.of(), ARGS);
         assertEquals("svc", c.serviceName());
         assertEquals(LogLevel.INFO, c.logLevel());
-        assertEquals(14956, c.port());
-        assertEquals(14957, c.pprofPort());
-        assertEquals(14958, c.prometheusPort());
-        assertEquals(Set.of(), c.httpPorts());
-        assertEquals(Duration.ofMillis(5000), c.tracingContextExpiration());
-        assertEquals(Duration.ofMillis(1000), c.tracingContextCleanupInterval());
-        assertEquals("X-Request-Id", c.requestIdHeader());
-        assertEquals("X-Source", c.xSourceHeader());
-        assertEquals("netra", c.xSourceValue());
-        assertFalse(c.statsdEnabled());
-        assertFalse(c.routingEnabled());
-        assertEquals("X-Route", c.routingHeader());
-        assertEquals("X-Route", c.routingCookieName());
-        assertEquals(Duration.ofSeconds(30), c.shutdownGrace());
-        assertEquals(4, c.platformThreadConnections());
+        assertEquals(14956, c.proxy().port());
+        assertEquals(14957, c.admin().pprofPort());
+        assertEquals(14958, c.admin().prometheusPort());
+        assertEquals(Set.of(), c.http().httpPorts());
+        assertEquals(Duration.ofMillis(5000), c.tracing().contextExpiration());
+        assertEquals(Duration.ofMillis(1000), c.tracing().contextCleanupInterval());
+        assertEquals("X-Request-Id", c.http().requestIdHeader());
+        assertEquals("X-Source", c.http().xSourceHeader());
+        assertEquals("netra", c.http().xSourceValue());
+        assertFalse(c.admin().statsdEnabled());
+        assertFalse(c.routing().enabled());
+        assertEquals("X-Route", c.routing().header());
+        assertEquals("X-Route", c.routing().cookieName());
+        assertEquals(Duration.ofSeconds(30), c.proxy().shutdownGrace());
+        assertEquals(4, c.proxy().platformThreadConnections());
     }
 
     @Test
@@ -53,12 +53,12 @@ class SidecarConfigTest {
                 "NETRA_STATSD_ENABLED", "true",
                 "NETRA_STATSD_ADDRESS", "statsd:8125"), List.of("--service-name=checkout"));
         assertEquals("checkout", c.serviceName());
-        assertEquals(Set.of(80, 8890, 8891, 8080), c.httpPorts());
-        assertEquals(Map.of("x-session", "http.session", "x-mobile-info", "http.x-mobile-info"), c.headerTagMap());
-        assertEquals(Map.of("sess", "http.cookies.sess"), c.cookieTagMap());
+        assertEquals(Set.of(80, 8890, 8891, 8080), c.http().httpPorts());
+        assertEquals(Map.of("x-session", "http.session", "x-mobile-info", "http.x-mobile-info"), c.tracing().headerTags());
+        assertEquals(Map.of("sess", "http.cookies.sess"), c.tracing().cookieTags());
         assertEquals(LogLevel.WARNING, c.logLevel());
-        assertTrue(c.statsdEnabled());
-        assertEquals("jaeger-agent", c.jaeger().get("JAEGER_AGENT_HOST"));
+        assertTrue(c.admin().statsdEnabled());
+        assertEquals("jaeger-agent", c.tracing().jaeger().get("JAEGER_AGENT_HOST"));
     }
 
     @Test
