@@ -17,6 +17,8 @@ import java.util.function.BooleanSupplier;
 public final class Detection {
     /** Enough for any verdict: a 20-byte method and a space, or the 24-byte HTTP/2 preface. */
     private static final int TIMED_READ_BYTES = 64;
+    /** The first wait of {@link #awaitClient} before the server is asked whether it spoke. */
+    private static final long FIRST_POLL_MILLIS = 50;
 
     private Detection() {
     }
@@ -38,6 +40,40 @@ public final class Detection {
             into.flip();
             return Protocol.OPAQUE;
         }
+        return rest(client, into, deadline, settled);
+    }
+
+    /**
+     * Waits for the client's first bytes however long it takes, asking {@code serverSpoke} between
+     * reads that wait {@value #FIRST_POLL_MILLIS} ms, then 2, 4... up to a second; once bytes came,
+     * goes on as {@link #detect}. Returns null, with whatever the client sent, when the server
+     * spoke first. For a connection whose upstream is connected but not yet read (routing).
+     */
+    public static Protocol awaitClient(SocketChannel client, ByteBuffer into, Duration timeout,
+                                       BooleanSupplier serverSpoke) throws IOException {
+        byte[] chunk = new byte[TIMED_READ_BYTES];
+        long pollNanos = FIRST_POLL_MILLIS * 1_000_000L;
+        while (true) {
+            if (serverSpoke.getAsBoolean()) {
+                into.flip();
+                return null;
+            }
+            int n = timedRead(client, chunk, Math.min(chunk.length, into.remaining()), pollNanos);
+            if (n < 0) {
+                into.flip();
+                return Protocol.OPAQUE;
+            }
+            if (n > 0) {
+                into.put(chunk, 0, n);
+                return rest(client, into, System.nanoTime() + timeout.toNanos(), serverSpoke);
+            }
+            pollNanos = Math.min(2 * pollNanos, 1_000_000_000L);
+        }
+    }
+
+    /** Reads on, each read waiting until {@code deadline}, until the bytes in {@code into} tell. */
+    private static Protocol rest(SocketChannel client, ByteBuffer into, long deadline, BooleanSupplier settled)
+            throws IOException {
         Protocol p = verdict(into);
         byte[] chunk = null;
         while (p == null && into.hasRemaining() && !settled.getAsBoolean()) {

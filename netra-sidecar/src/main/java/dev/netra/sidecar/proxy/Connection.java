@@ -145,16 +145,33 @@ final class Connection implements Runnable {
 
             HttpPolicy.Mode mode = ctx.httpPolicy().modeFor(target.getPort());
             Protocol detected = null;
+            SocketChannel early = null;
             if (ctx.router() != null && direction == Direction.OUTBOUND && mode != HttpPolicy.Mode.OPAQUE) {
                 // Routing chooses the upstream per request, so nothing is connected before the
-                // first bytes: they must come by the deadline too, or a server that speaks first
-                // would never be reached.
-                detected = detect(requestHome, true, () -> false);
+                // first bytes, which must come by the deadline: a server that speaks first would
+                // otherwise never be reached.
+                detected = Detection.detect(client, requestHome, ctx.config().http().detectTimeout(), true, () -> false);
+                if (mode == HttpPolicy.Mode.HTTP && !requestHome.hasRemaining() && detected == Protocol.OPAQUE) {
+                    // A port in NETRA_HTTP_PORTS is HTTP: its client may connect well before its
+                    // first request (a pool). It is waited for however long, with the original
+                    // destination connected meanwhile in case its server is the one to speak.
+                    early = dial(target, direction, m);
+                    if (early == null) {
+                        return;
+                    }
+                    SocketChannel up = early;
+                    detected = Detection.awaitClient(client, requestHome.clear(), ctx.config().http().detectTimeout(),
+                            () -> available(up) > 0);
+                    if (detected == null) {
+                        detected = Protocol.OPAQUE; // the server spoke first
+                    }
+                }
+                ctx.metrics().detected(detected);
                 if (detected == Protocol.HTTP1) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.HTTP);
                     session = http;
-                    new RoutedUpstreams(this, target, m, http, ctx.router()).run(requestHome, responseHome);
+                    new RoutedUpstreams(this, target, m, http, ctx.router()).run(early, requestHome, responseHome);
                     return;
                 }
             }
@@ -164,7 +181,7 @@ final class Connection implements Runnable {
                 http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.HTTP);
                 session = http;
             }
-            new SingleUpstream(this, target, direction, m, http).run(detected, requestHome, responseHome);
+            new SingleUpstream(this, target, direction, m, http).run(early, detected, requestHome, responseHome);
         } catch (InterruptedException e) {
             abort("interrupted");
             responseHome = null; // the second direction may still hold it: leave it to the GC
@@ -199,6 +216,28 @@ final class Connection implements Runnable {
         Protocol p = Detection.detect(sockets.client(), home, ctx.config().http().detectTimeout(), firstTimed, settled);
         ctx.metrics().detected(p);
         return p;
+    }
+
+    /**
+     * Connects to {@code target}, the socket taken by {@link #sockets} from its opening; null, with
+     * the client reset (the closest thing to the refusal the app would have seen), when it failed.
+     */
+    SocketChannel dial(InetSocketAddress target, Direction direction, ConnectionMetrics m) {
+        try {
+            return Dialer.connect(id, direction.label(), target, ctx.config().proxy().connectTimeout(), m, sockets::add);
+        } catch (Dialer.ConnectFailed e) {
+            abort("connect failed: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Bytes waiting to be read on {@code ch}, asked without reading (FIONREAD). */
+    private static int available(SocketChannel ch) {
+        try {
+            return ch.socket().getInputStream().available();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** One direction's work, run by {@link #leg}: returns {@link Pump.Stop#MOVE} to go on on a virtual thread. */

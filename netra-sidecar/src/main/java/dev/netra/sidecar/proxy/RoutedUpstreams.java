@@ -88,8 +88,16 @@ final class RoutedUpstreams {
         this.toUpstream = new SwitchableChannel(this::joinRaw, session::parsed);
     }
 
-    /** Runs until both directions ended; {@code requestHome} holds the detect stage's bytes (flipped). */
-    void run(ByteBuffer requestHome, ByteBuffer responseHome) throws InterruptedException {
+    /**
+     * Runs until both directions ended; {@code requestHome} holds the detect stage's bytes
+     * (flipped), {@code early} is a connection to the original destination made while waiting for
+     * them, or null: it is the pool's first.
+     */
+    void run(SocketChannel early, ByteBuffer requestHome, ByteBuffer responseHome) throws InterruptedException {
+        if (early != null) {
+            Upstream u = upstream(original, early);
+            release(u);
+        }
         session.decide(Protocol.HTTP1);
         session.selector(this::select);
         Forwarder requests = session.requests(toUpstream);
@@ -227,15 +235,19 @@ final class RoutedUpstreams {
     private Upstream dial(InetSocketAddress dest) {
         try {
             SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().proxy().connectTimeout(), metrics, conn.sockets()::add);
-            Upstream u = new Upstream(dest, ch);
-            u.responses = session.responses(client, () -> u.current);
-            synchronized (idle) {
-                opened.add(u);
-            }
-            return u;
+            return upstream(dest, ch);
         } catch (Dialer.ConnectFailed e) {
             return null;
         }
+    }
+
+    private Upstream upstream(InetSocketAddress dest, SocketChannel ch) {
+        Upstream u = new Upstream(dest, ch);
+        u.responses = session.responses(client, () -> u.current);
+        synchronized (idle) {
+            opened.add(u);
+        }
+        return u;
     }
 
     private void release(Upstream u) {

@@ -37,17 +37,15 @@ final class SingleUpstream {
     }
 
     /**
+     * @param connected    the upstream when it is connected already, or null to connect here
      * @param detected     the protocol when the detect stage ran already (its bytes are in
      *                     {@code requestHome}, flipped); null to run it here, once connected
      */
-    void run(Protocol detected, ByteBuffer requestHome, ByteBuffer responseHome) throws IOException, InterruptedException {
+    void run(SocketChannel connected, Protocol detected, ByteBuffer requestHome, ByteBuffer responseHome)
+            throws IOException, InterruptedException {
         SocketChannel client = conn.client();
-        SocketChannel up;
-        try {
-            up = Dialer.connect(conn.id(), direction.label(), target, conn.ctx().config().proxy().connectTimeout(), metrics,
-                    conn.sockets()::add);
-        } catch (Dialer.ConnectFailed e) {
-            conn.abort("connect failed: " + e.getMessage());
+        SocketChannel up = connected != null ? connected : conn.dial(target, direction, metrics);
+        if (up == null) {
             return;
         }
         ProxyContext ctx = conn.ctx();

@@ -128,6 +128,33 @@ class DetectionTest {
     }
 
     @Test
+    void awaitingALateClientEndsWhenTheServerSpeaksFirst() throws IOException {
+        connect();
+        AtomicBoolean serverSpoke = new AtomicBoolean();
+        Thread.ofVirtual().start(() -> serverSpoke.set(true));
+        ByteBuffer into = ByteBuffer.allocateDirect(4096);
+        assertNull(Detection.awaitClient(accepted, into, DEADLINE, serverSpoke::get), "the server spoke: no verdict of the client's");
+        assertEquals(0, into.remaining());
+    }
+
+    @Test
+    void aLateClientIsWaitedForWellPastTheDeadline() throws Exception {
+        connect();
+        Thread late = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(3 * DEADLINE.toMillis()); // the client's own pace, not a wait for a result
+                send("GET /late HTTP/1.1\r\n\r\n");
+            } catch (IOException | InterruptedException ignored) {
+                // the assertion sees it
+            }
+        });
+        ByteBuffer into = ByteBuffer.allocateDirect(4096);
+        assertEquals(Protocol.HTTP1, Detection.awaitClient(accepted, into, DEADLINE, () -> false));
+        assertEquals("GET /late HTTP/1.1\r\n\r\n", replayed(into));
+        late.join();
+    }
+
+    @Test
     void theDetectorTellsByAsFewBytesAsItCan() {
         assertEquals(Protocol.HTTP1, detect("GET "));
         assertEquals(Protocol.HTTP1, detect("M-SEARCH * HTTP/1.1"));

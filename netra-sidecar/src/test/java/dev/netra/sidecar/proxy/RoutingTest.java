@@ -172,6 +172,26 @@ class RoutingTest {
     }
 
     @Test
+    void aClientSilentPastTheDetectDeadlineOnAnHttpPortIsStillRouted() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        Server v2 = new Server("v2", InetAddress.getByName("127.0.0.3"), 0);
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", v1.port()),
+                Map.of("NETRA_DETECT_TIMEOUT_MILLISECONDS", "20"));
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            // a pooled client connection, opened well before its first request
+            Thread.sleep(200);
+            s.getOutputStream().write(request("/late", v1.port(), "X-Route: svc=127.0.0.3:" + v2.port() + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertEquals("v2 /late", new String(in.readNBytes("v2 /late".length()), StandardCharsets.US_ASCII),
+                    "a port in NETRA_HTTP_PORTS waits for the first request however late, and routes it");
+        }
+    }
+
+    @Test
     void upstreamConnectionsArePooledAndPipelinedResponsesKeepTheirOrder() throws Exception {
         Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
         Server slow = new Server("v2", InetAddress.getByName("127.0.0.3"), 300);
