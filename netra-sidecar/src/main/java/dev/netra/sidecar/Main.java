@@ -95,7 +95,7 @@ public final class Main {
             stores.add("routing", router.contexts());
         }
         edits = edits.andThen(tracing.edits());
-        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, timer, edits, listeners), router);
+        Listener listener = new Listener(config, metrics, httpSettings(config, metrics, edits, listeners), router);
         AdminServer admin;
         ProfilingServer profiling = null;
         try {
@@ -143,8 +143,8 @@ public final class Main {
     }
 
     /** The HTTP engine's wiring: edits, listeners, fallback counting. */
-    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics, ScheduledExecutorService timer,
-                                            HeaderEdits edits, List<ExchangeListener> more) {
+    public static HttpSettings httpSettings(SidecarConfig config, ProxyMetrics metrics, HeaderEdits edits,
+                                            List<ExchangeListener> more) {
         List<ExchangeListener> all = new ArrayList<>();
         all.add(metrics.exchangeCounter());
         all.addAll(more);
@@ -152,7 +152,7 @@ public final class Main {
             all.add(e -> Logger.debug("{}", e));
         }
         ExchangeListener[] listeners = all.toArray(ExchangeListener[]::new);
-        return new HttpSettings(config.http().maxHeaderBytes(), config.http().detectTimeout(), timer, edits,
+        return new HttpSettings(config.http().maxHeaderBytes(), edits,
                 e -> {
                     for (ExchangeListener l : listeners) {
                         l.onExchange(e);

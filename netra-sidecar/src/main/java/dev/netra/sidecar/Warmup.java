@@ -15,7 +15,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -61,12 +60,12 @@ final class Warmup {
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.INET6)) {
                 SocketOptions.getInt(ch, SocketOptions.SOL_SOCKET, SO_TYPE);
             }
-            // a throwaway session with no listeners (and no detection, so no timer): no metric,
-            // span or log line comes from it
-            HttpSettings quiet = new HttpSettings(64 * 1024, Duration.ofMillis(300), null,
-                    (head, e, editor) -> { }, e -> { }, (direction, reason) -> { });
+            // a throwaway session with no listeners, decided HTTP/1 as the detect stage would:
+            // no metric, span or log line comes from it
+            HttpSettings quiet = new HttpSettings(64 * 1024, (head, e, editor) -> { }, e -> { }, (direction, reason) -> { });
             HttpSession session = new HttpSession(0, Direction.OUTBOUND, new InetSocketAddress(0),
                     new InetSocketAddress(0), quiet, false);
+            session.decide(dev.netra.sidecar.detect.Protocol.HTTP1);
             WritableByteChannel nowhere = Channels.newChannel(OutputStream.nullOutputStream());
             Forwarder requests = session.requests(nowhere);
             Forwarder responses = session.responses(nowhere);

@@ -25,8 +25,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,8 +69,7 @@ public class HttpParsingBenchmark {
         response = ByteBuffer.allocateDirect(responseHead.length + body.length).put(responseHead).put(body).flip();
         copyBuffer = ByteBuffer.allocateDirect(16 * 1024);
 
-        HttpSettings settings = new HttpSettings(64 * 1024, Duration.ofMillis(300),
-                Executors.newSingleThreadScheduledExecutor(), new RequestIdEdits("X-Request-Id", "X-Source", "netra"),
+        HttpSettings settings = new HttpSettings(64 * 1024, new RequestIdEdits("X-Request-Id", "X-Source", "netra"),
                 e -> { }, (d, r) -> { });
         HttpSession session = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.0.0.1", 1),
                 new InetSocketAddress("10.0.0.2", 80), settings, true);

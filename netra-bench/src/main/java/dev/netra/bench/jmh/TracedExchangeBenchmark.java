@@ -28,7 +28,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -63,8 +62,7 @@ public class TracedExchangeBenchmark {
         SidecarConfig config = SidecarConfig.from(Map.of(), List.of("--service-name", "bench"));
         // an empty composite is the SDK's no-op exporter: every batch dropped, as fast as a collector could take it
         tracing = new Tracing(config, SpanCounters.register(new PrometheusRegistry()), timer, SpanExporter.composite(List.of()));
-        HttpSettings settings = new HttpSettings(64 * 1024, Duration.ofMillis(300), timer,
-                new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(tracing.edits()),
+        HttpSettings settings = new HttpSettings(64 * 1024, new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(tracing.edits()),
                 tracing.listener(), (d, r) -> { });
         // Outbound, as the bench's one-hop sidecar: an inbound one also remembers every span context
         // by request id for NETRA_TRACING_CONTEXT_EXPIRATION_MILLISECONDS, which here would

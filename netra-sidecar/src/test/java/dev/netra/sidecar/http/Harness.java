@@ -11,17 +11,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** Drives the two framers of one session with chosen splits and records what they write. */
 final class Harness {
-    static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().factory());
-
     final List<Exchange> exchanges = new ArrayList<>();
     final List<String> fallbacks = new ArrayList<>();
     final ByteArrayOutputStream toUpstream = new ByteArrayOutputStream();
@@ -43,7 +37,7 @@ final class Harness {
     }
 
     Harness(Direction direction, HeaderEdits edits, boolean detect, int maxHeaderBytes, HeadArrays heads) {
-        HttpSettings settings = new HttpSettings(maxHeaderBytes, Duration.ofSeconds(5), TIMER, edits,
+        HttpSettings settings = new HttpSettings(maxHeaderBytes, edits,
                 exchanges::add, (d, reason) -> fallbacks.add(reason), heads);
         session = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
                 new InetSocketAddress("10.0.0.2", 80), settings, !detect);

@@ -12,8 +12,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.Executors;
 
 /** Real exchanges for listener tests: raw bytes through a session's framers. */
 final class Exchanges {
@@ -22,8 +20,7 @@ final class Exchanges {
 
     static void play(Direction direction, int port, ExchangeListener listener, String requests, String responses)
             throws IOException {
-        HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), Executors.newSingleThreadScheduledExecutor(),
-                (h, e, ed) -> { }, listener, (d, r) -> { });
+        HttpSettings settings = new HttpSettings(65536, (h, e, ed) -> { }, listener, (d, r) -> { });
         HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.0.0.1", 40000),
                 new InetSocketAddress("10.0.0.2", port), settings, false);
         s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does

@@ -113,7 +113,7 @@ class RoutingTest {
         // same port number as the original destination: the sidecar then refuses it as a loop.
         for (int attempt = 0; ; attempt++) {
             listener = new Listener(config, metrics, ch -> Optional.of(original),
-                    Main.httpSettings(config, metrics, timer, edits, List.of()), router);
+                    Main.httpSettings(config, metrics, edits, List.of()), router);
             listener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             if (((InetSocketAddress) listener.localAddress()).getPort() != original.getPort() || attempt == 5) {
                 break;

@@ -23,8 +23,7 @@ final class TestProxies {
     static Listener start(Map<String, String> env, ProxyMetrics metrics, Supplier<InetSocketAddress> target) throws IOException {
         SidecarConfig config = SidecarConfig.from(env, List.of("--service-name", "test"));
         Listener listener = new Listener(config, metrics, ch -> Optional.ofNullable(target.get()),
-                Main.httpSettings(config, metrics, Executors.newSingleThreadScheduledExecutor(),
-                        new RequestIdEdits("X-Request-Id", "X-Source", "netra"), List.of()), null);
+                Main.httpSettings(config, metrics, new RequestIdEdits("X-Request-Id", "X-Source", "netra"), List.of()), null);
         listener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         return listener;
     }
@@ -48,7 +47,7 @@ final class TestProxies {
         dev.netra.sidecar.http.HeaderEdits edits = router != null ? router.edits() : (h, e, ed) -> { };
         for (int attempt = 0; ; attempt++) {
             Listener listener = new Listener(config, metrics, ch -> Optional.of(target),
-                    Main.httpSettings(config, metrics, timer, edits, List.of()), router);
+                    Main.httpSettings(config, metrics, edits, List.of()), router);
             listener.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             if (((InetSocketAddress) listener.localAddress()).getPort() != target.getPort() || attempt == 5) {
                 return listener;

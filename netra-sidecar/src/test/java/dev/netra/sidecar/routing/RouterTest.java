@@ -18,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,8 +57,7 @@ class RouterTest {
 
     private Played play(Direction d, InetSocketAddress client, String request) throws IOException {
         List<Exchange> ended = new ArrayList<>();
-        HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer,
-                new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(router.edits()), ended::add, (x, r) -> { });
+        HttpSettings settings = new HttpSettings(65536, new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(router.edits()), ended::add, (x, r) -> { });
         HttpSession s = new HttpSession(1, d, client, new InetSocketAddress("10.9.9.9", 8080), settings, false);
         s.decide(dev.netra.sidecar.detect.Protocol.HTTP1); // what the detect stage does
         ByteArrayOutputStream up = new ByteArrayOutputStream();

@@ -67,7 +67,7 @@ class TracingStartupTest {
     private CompletableFuture<String> exchange(TracingStartup startup, String path) {
         CompletableFuture<String> forwarded = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
-            HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer, startup.edits(),
+            HttpSettings settings = new HttpSettings(65536, startup.edits(),
                     startup.listener(), (d, r) -> { });
             HttpSession s = new HttpSession(1, Direction.INBOUND, new InetSocketAddress("10.1.1.1", 40000),
                     new InetSocketAddress("10.1.1.2", 8080), settings, false);

@@ -22,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +59,7 @@ class TracingTest {
 
     /** One exchange through the framers with tracing's edits and listener; returns what the upstream got. */
     private String play(Direction direction, String request, String response) throws IOException {
-        HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer,
-                new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(tracing.edits()),
+        HttpSettings settings = new HttpSettings(65536, new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(tracing.edits()),
                 tracing.listener(), (d, r) -> { });
         HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.1.1.1", 40000),
                 new InetSocketAddress("10.1.1.2", 8080), settings, false);
@@ -88,7 +86,7 @@ class TracingTest {
     @Test
     void theClientAddressIsMadeIntoTextOncePerConnectionNotPerSpan() throws Exception {
         tracing(Map.of());
-        HttpSettings settings = new HttpSettings(65536, Duration.ofSeconds(1), timer, tracing.edits(),
+        HttpSettings settings = new HttpSettings(65536, tracing.edits(),
                 tracing.listener(), (d, r) -> { });
         HttpSession s = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.1.1.1", 40000),
                 new InetSocketAddress("10.1.1.2", 8080), settings, false);
