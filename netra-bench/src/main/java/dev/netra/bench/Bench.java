@@ -113,8 +113,8 @@ public final class Bench {
         // A training run records the sidecar's AOT cache, as the images' build does; the measured
         // starts map it, as users' do. It carries traffic: a cache recorded by a start that stopped
         // at its first response missed what came up later (tracing's export path, bulk flows), and
-        // those classes were then loaded from the jar in the measured runs (performance log, eighth
-        // round: idle RSS ~2.5 MB lower that way, RSS under load 1.4-4.5 MB higher).
+        // those classes were then loaded from the jar in the measured runs (docs/performance-log.md,
+        // tuning step 8).
         Case prime = cases.stream().filter(Case::netra).findFirst().orElse(null);
         if (prime != null) {
             System.out.println("priming: a training run of the sidecar with traffic (records its AOT cache)");

@@ -57,8 +57,8 @@ public final class SocketOptions {
     }
 
     /**
-     * Linked on first use: every downcall handle costs start-up time (~70 ms each, measured), and
-     * the first connection waits for getsockopt; the sidecar itself never sets an option.
+     * Linked on first use: every downcall handle costs start-up time (docs/performance-log.md),
+     * and the first connection waits for getsockopt; the sidecar itself never sets an option.
      */
     private static final class Setsockopt {
         static final MethodHandle HANDLE = Libc.downcall("setsockopt",

@@ -13,12 +13,13 @@ import java.util.function.IntSupplier;
  * NETRA_PLATFORM_THREAD_CONNECTIONS connections are open, a virtual thread otherwise.
  *
  * <p>A virtual thread's blocking read parks and is woken through the JDK's poller and a carrier
- * thread; a platform thread blocked in read(2) is woken by the kernel directly. At one busy
- * connection that halved the sidecar's CPU per request, at four it cut it 7-29%
- * (docs/performance-log.md). With many connections, platform threads would each compete with the carriers
- * for the cores, so a direction on a platform thread moves to a virtual thread once more
- * connections are open ({@link #crowded}). Platform threads come from a pool (creating one cost ~1 ms here, per
- * connection when connections are short) that keeps none while the sidecar is idle.
+ * thread; a platform thread blocked in read(2) is woken by the kernel directly, for less CPU
+ * per request while connections are few (docs/performance-log.md). With many connections,
+ * platform threads would each compete with the carriers for the cores, so a direction on a
+ * platform thread moves to a virtual thread once more connections are open ({@link #crowded}),
+ * at the top of {@link Pump}'s loop. Platform threads come from a pool (creating one per
+ * connection costs start-up time when connections are short) that keeps none while the sidecar
+ * is idle.
  */
 final class ConnectionThreads implements AutoCloseable {
     /** How long an unused platform thread is kept for the next connection. */

@@ -18,16 +18,16 @@ import java.util.function.BooleanSupplier;
  */
 final class Pipes {
     /**
-     * Eight times the kernel's default. Measured against 256 KB (one hop, fresh sidecars, 4 rounds):
-     * ~10% more MB/s and ~25% less sidecar CPU per byte; 1 MB did no better.
+     * Eight times the kernel's default: more bytes per splice pair than 256 KB, and 1 MB did no
+     * better (docs/performance-log.md, tuning step 9).
      */
     static final int PIPE_BYTES = 512 * 1024;
     /**
      * The smallest pipe worth splicing through. The kernel counts a pipe's capacity against a
      * per-uid budget (fs.pipe-user-pages-soft, 64 MB by default) that all sidecars of a node share;
-     * past it pipes stay at 64 KB and then shrink to two pages. Measured against copying with
-     * 256 KB buffers (3 rounds): a 64 KB pipe moved 482-603 against 536-716 MB/s, an 8 KB one
-     * 334-437, both with more CPU per byte; 256 KB was ahead of copying.
+     * past it pipes stay at 64 KB and then shrink to two pages. A smaller pipe moves fewer bytes per
+     * second than copying with 256 KB buffers, at more CPU per byte (docs/performance-log.md,
+     * tuning step 9).
      */
     static final int MIN_PIPE_BYTES = 256 * 1024;
 

@@ -12,7 +12,7 @@ import java.util.function.BiConsumer;
 /**
  * A span's attributes in one array of key/value pairs, sized once for every attribute netra can
  * set: filled by the copy loop that ends the span, then only read by the export thread. The
- * SDK's span keeps a growing hash map behind a lock instead (~1.2 KB per span, measured).
+ * SDK's span keeps a growing hash map behind a lock instead, larger per span (docs/performance-log.md).
  */
 final class SpanAttributes implements Attributes {
     private final Object[] pairs;
