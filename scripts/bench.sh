@@ -36,6 +36,10 @@ if [ ! -f "$BENCH_JAR" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/netra-bench.XXXXXX)
+# the two namespaces are named per run: two benches on one machine do not collide
+NC=nb$$-c
+NS=nb$$-s
+export NETRA_BENCH_SERVER_NS=$NS
 chmod 755 "$WORK"
 PIDS=()
 cleanup() {
@@ -44,24 +48,22 @@ cleanup() {
   [ -f "$WORK/nginx-server.pid" ] && kill "$(cat "$WORK/nginx-server.pid")" 2>/dev/null || true
   [ -f "$WORK/nginx-proxy.pid" ] && kill "$(cat "$WORK/nginx-proxy.pid")" 2>/dev/null || true
   sleep 0.3
-  ip netns del nb-c 2>/dev/null || true
-  ip netns del nb-s 2>/dev/null || true
+  ip netns del "$NC" 2>/dev/null || true
+  ip netns del "$NS" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 130' INT TERM
 
-ip netns del nb-c 2>/dev/null || true
-ip netns del nb-s 2>/dev/null || true
-ip netns add nb-c
-ip netns add nb-s
-ip link add nb-c0 netns nb-c type veth peer name nb-s0 netns nb-s
-ip netns exec nb-c ip link set lo up
-ip netns exec nb-s ip link set lo up
-ip netns exec nb-c ip addr add 10.88.0.1/24 dev nb-c0
-ip netns exec nb-s ip addr add 10.88.0.2/24 dev nb-s0
-ip netns exec nb-c ip link set nb-c0 up
-ip netns exec nb-s ip link set nb-s0 up
+ip netns add "$NC"
+ip netns add "$NS"
+ip link add nb-c0 netns "$NC" type veth peer name nb-s0 netns "$NS"
+ip netns exec "$NC" ip link set lo up
+ip netns exec "$NS" ip link set lo up
+ip netns exec "$NC" ip addr add 10.88.0.1/24 dev nb-c0
+ip netns exec "$NS" ip addr add 10.88.0.2/24 dev nb-s0
+ip netns exec "$NC" ip link set nb-c0 up
+ip netns exec "$NS" ip link set nb-s0 up
 
 cat >"$WORK/nginx-server.conf" <<CONF
 worker_processes 1;
@@ -95,14 +97,14 @@ http {
 CONF
 head -c 16384 /dev/zero | tr '\0' x >"$WORK/16k"
 chmod 644 "$WORK/16k"
-ip netns exec nb-s nginx -c "$WORK/nginx-server.conf"
-ip netns exec nb-c nginx -c "$WORK/nginx-proxy.conf"
+ip netns exec "$NS" nginx -c "$WORK/nginx-server.conf"
+ip netns exec "$NC" nginx -c "$WORK/nginx-proxy.conf"
 # an OTLP sink that answers every export, and a byte counter for bulk TCP
-ip netns exec nb-s "$NETRA_ROOT/bin/netra" testapp serve http:4318 count:9000 >"$WORK/sinks.log" 2>&1 &
+ip netns exec "$NS" "$NETRA_ROOT/bin/netra" testapp serve http:4318 count:9000 >"$WORK/sinks.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do grep -q serving "$WORK/sinks.log" 2>/dev/null && break; sleep 0.1; done
 
 mkdir -p "$NETRA_ROOT/target/bench" 2>/dev/null || true
 OUT=${NETRA_BENCH_JSON:-$NETRA_ROOT/target/bench/results.json}
-ip netns exec nb-c "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx1g -cp "$BENCH_JAR" dev.netra.bench.Bench \
+ip netns exec "$NC" "$JAVA_HOME/bin/java" -XX:+UseParallelGC -Xmx1g -cp "$BENCH_JAR" dev.netra.bench.Bench \
   "$NETRA_ROOT" "$@" --json "$OUT" --nginx-pid-file "$WORK/nginx-proxy.pid"

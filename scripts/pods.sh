@@ -86,6 +86,13 @@ pods_up() {
   in_pod "$SERVER" env NETRA_INBOUND_EXCLUDE_PORTS=4318 "$NETRA_ROOT/bin/netra" init >"$WORK/init-server.log" 2>&1 \
     || { cat "$WORK/init-server.log"; die "netra init failed in the server pod"; }
   echo "netra init: NETRA_INBOUND/NETRA_OUTBOUND rules written in both pods"
+  # netra init goes on without IPv6 rules where ip6tables fails: said here, before its log goes
+  local skipped
+  skipped=$(grep -h "IPv6 rules skipped" "$WORK"/init-*.log || true)
+  if [ -n "$skipped" ] && [ -z "$IPV6_SKIPPED" ]; then
+    IPV6_SKIPPED="netra init: $skipped"
+    echo "note: $IPV6_SKIPPED" >&2
+  fi
 
   # --- the sidecars, as uid 1337 -------------------------------------------------------------
   start_sidecar() {

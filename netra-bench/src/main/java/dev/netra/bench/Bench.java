@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
     private static final InetSocketAddress SERVER = new InetSocketAddress("10.88.0.2", 8080);
+    /** The server's network namespace, named per run by scripts/bench.sh. */
+    private static final String SERVER_NS = System.getenv().getOrDefault("NETRA_BENCH_SERVER_NS", "nb-s");
     private static final InetSocketAddress PROXY = new InetSocketAddress("127.0.0.1", 18080);
     private static final InetSocketAddress BULK = new InetSocketAddress("10.88.0.2", 9000);
     /** Keep-alive connections held open, idle, for the RSS row an app's connection pools show. */
@@ -277,9 +279,9 @@ public final class Bench {
         }
         long t0 = System.nanoTime();
         if (c.serverSidecar()) {
-            exec(List.of("ip", "netns", "exec", "nb-s", "env", "NETRA_INBOUND_EXCLUDE_PORTS=4318",
+            exec(List.of("ip", "netns", "exec", SERVER_NS, "env", "NETRA_INBOUND_EXCLUDE_PORTS=4318",
                     root + "/bin/netra", "init"));
-            sidecars.add(sidecar(List.of("ip", "netns", "exec", "nb-s"), "bench-server", "http://127.0.0.1:4318", c.env()));
+            sidecars.add(sidecar(List.of("ip", "netns", "exec", SERVER_NS), "bench-server", "http://127.0.0.1:4318", c.env()));
         }
         exec(List.of(root + "/bin/netra", "init"));
         t0 = System.nanoTime();
@@ -363,7 +365,7 @@ public final class Bench {
 
     private void uninstall() throws IOException, InterruptedException {
         exec(List.of(root + "/bin/netra", "init", "--uninstall"));
-        exec(List.of("ip", "netns", "exec", "nb-s", root + "/bin/netra", "init", "--uninstall"));
+        exec(List.of("ip", "netns", "exec", SERVER_NS, root + "/bin/netra", "init", "--uninstall"));
     }
 
     private static void exec(List<String> cmd) throws IOException, InterruptedException {

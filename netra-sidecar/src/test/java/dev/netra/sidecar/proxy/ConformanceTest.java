@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Other proxies' own conformance cases, replayed byte for byte through the proxy in-process and
+ * Other proxies' own conformance cases (Envoy's, linkerd2-proxy's, HAProxy's, Go's), replayed byte for byte through the proxy in-process and
  * judged as a proxy that forwards rather than rejects must be: the client receives exactly the
  * server's bytes, promptly (a case whose server keeps the connection open fails if the proxy holds
  * a byte back); the server receives exactly the client's bytes (no header edits are configured);
@@ -93,6 +93,7 @@ class ConformanceTest {
     private static final String ENVOY = "envoy test/integration/integration_test.cc ";
     private static final String LINKERD = "linkerd2-proxy linkerd/app/integration/src/tests/transparency.rs ";
     private static final String GO = "Go ";
+    private static final String HAPROXY = "HAProxy reg-tests/http-messaging/h1_to_h1.vtc ";
 
     static List<Case> cases() {
         byte[] tlsHello = new byte[517];
@@ -151,6 +152,15 @@ class ConformanceTest {
                         step("PUT /f HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n",
                                 "HTTP/1.1 100 Continue\r\n\r\n"),
                         step("body", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")),
+                keepOpen("get-with-a-body", HAPROXY + "(a GET's body: \"this must be delivered, like it or not\")", 2,
+                        step("GET /1 HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nresponse 1"),
+                        step("GET /3 HTTP/1.1\r\nHost: t\r\nContent-Length: 38\r\n\r\nthis must be delivered, like it or not",
+                                "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nresponse 3")),
+                keepOpen("chunked-request-body", HAPROXY + "(a chunked request body, chunks of several sizes)", 1,
+                        step("POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                        + "1\r\na\r\n1f\r\n" + "b".repeat(31) + "\r\n0\r\n\r\n",
+                                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+                                        + "4\r\ndone\r\n0\r\n\r\n")),
                 keepOpen("oversized-head", "envoy test/integration/protocol_integration_test.cc LargeRequestHeadersRejected", 0,
                         step("GET / HTTP/1.1\r\nX-Big: " + "b".repeat(70_000) + "\r\n\r\n",
                                 "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n\r\n")),
