@@ -23,10 +23,10 @@ slim_rootfs() {
 
 if ! docker image inspect netra-base:bookworm >/dev/null 2>&1 || ! docker image inspect netra-base-iptables:bookworm >/dev/null 2>&1; then
   ROOTFS=$(mktemp -d /tmp/netra-rootfs.XXXXXX)
-  trap 'rm -rf "$ROOTFS"' EXIT
+  trap 'rm -rf "$ROOTFS" "$ROOTFS.log"' EXIT
   log "debootstrap a minimal Debian bookworm (once; cached as netra-base:bookworm)"
-  debootstrap --variant=minbase bookworm "$ROOTFS" >/tmp/netra-debootstrap.log 2>&1 \
-    || { tail -20 /tmp/netra-debootstrap.log; die "debootstrap failed"; }
+  debootstrap --variant=minbase bookworm "$ROOTFS" >"$ROOTFS.log" 2>&1 \
+    || { tail -20 "$ROOTFS.log"; die "debootstrap failed"; }
   slim_rootfs "$ROOTFS"
   tar -C "$ROOTFS" -c . | docker import - netra-base:bookworm >/dev/null
   log "adding iptables for the init image (netra-base-iptables:bookworm)"

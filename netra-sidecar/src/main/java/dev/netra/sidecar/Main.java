@@ -13,6 +13,8 @@ import dev.netra.sidecar.metrics.HttpMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.RuntimeMetrics;
 import dev.netra.sidecar.metrics.StatsdReporter;
+import dev.netra.sidecar.observe.AccessLog;
+import dev.netra.sidecar.observe.Tap;
 import dev.netra.sidecar.routing.Router;
 import dev.netra.sidecar.trace.Tracing;
 import dev.netra.sidecar.trace.TracingStartup;
@@ -87,6 +89,13 @@ public final class Main {
         if (config.admin().statsdEnabled()) {
             listeners.add(new StatsdReporter(config.admin().statsdPrefix(), config.admin().statsdAddress()));
         }
+        Tap tap = new Tap(registry);
+        listeners.add(tap);
+        if (!config.admin().accessLog().equals("off")) {
+            AccessLog accessLog = new AccessLog(config.admin().accessLog().equals("json"), System.out, registry);
+            listeners.add(accessLog);
+            Runtime.getRuntime().addShutdownHook(new Thread(accessLog::close, "netra-access-log-flush"));
+        }
         HeaderEdits edits = new RequestIdEdits(config.http().requestIdHeader(), config.http().xSourceHeader(), config.http().xSourceValue());
         Router router = config.routing().enabled() ? new Router(config, registry, timer) : null;
         RequestIdStoreMetrics stores = new RequestIdStoreMetrics(registry);
@@ -116,7 +125,7 @@ public final class Main {
                             () -> listener.accepting() && tracing.up(), listener::alive));
             if (config.admin().pprofPort() != 0) {
                 profiling = Binding.retrying("NETRA_PPROF_PORT", config.admin().pprofPort(),
-                        () -> new ProfilingServer(config.admin().pprofBind(), config.admin().pprofPort()));
+                        () -> new ProfilingServer(config.admin().pprofBind(), config.admin().pprofPort(), tap));
             }
         } catch (IOException e) {
             Logger.error("cannot start: {}", e.toString());

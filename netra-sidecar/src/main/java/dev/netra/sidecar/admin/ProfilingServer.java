@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The JVM's answers to netramesh's pprof endpoints (NETRA_PPROF_PORT), on 127.0.0.1 unless
  * NETRA_PPROF_BIND says otherwise: a JFR recording, a thread dump with virtual threads, a heap
- * histogram. One profile at a time, at most {@value #MAX_SECONDS} seconds.
+ * histogram. One profile at a time, at most {@value #MAX_SECONDS} seconds. The live tap
+ * ({@code /tap}) is here too: it shows who calls whom, so it is as private as profiling.
  */
 public final class ProfilingServer implements AutoCloseable {
     static final int MAX_SECONDS = 120;
@@ -34,6 +35,8 @@ public final class ProfilingServer implements AutoCloseable {
               /debug/pprof/profile?seconds=N   CPU and allocation profile: a JFR recording of N seconds (default 30, max 120)
               /debug/pprof/goroutine           all threads, virtual threads included (text)
               /debug/pprof/heap                heap histogram by class (text)
+              /tap?direction=&authority=&path=&status=&rate=&seconds=
+                                               the exchanges seen now, as JSON lines (bin/netra tap)
             """;
 
     private final HttpServer server;
@@ -41,11 +44,19 @@ public final class ProfilingServer implements AutoCloseable {
     private final AtomicBoolean profiling = new AtomicBoolean();
 
     public ProfilingServer(InetAddress bind, int port) throws IOException {
+        this(bind, port, null);
+    }
+
+    /** With the live tap at /tap when {@code tap} is not null. */
+    public ProfilingServer(InetAddress bind, int port, dev.netra.sidecar.observe.Tap tap) throws IOException {
         AdminServer.limits();
         server = HttpServer.create(new InetSocketAddress(bind, port), 16);
         server.createContext("/debug/pprof/profile", this::profile);
         server.createContext("/debug/pprof/goroutine", this::threads);
         server.createContext("/debug/pprof/heap", this::heap);
+        if (tap != null) {
+            server.createContext("/tap", new dev.netra.sidecar.observe.TapEndpoint(tap));
+        }
         server.createContext("/", ex -> respond(ex, ex.getRequestURI().getPath().matches("/(debug/pprof/?)?") ? 200 : 404,
                 INDEX));
         server.setExecutor(executor);

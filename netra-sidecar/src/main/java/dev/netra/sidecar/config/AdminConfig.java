@@ -11,11 +11,13 @@ import java.net.InetAddress;
  * @param statsdEnabled  NETRA_STATSD_ENABLED
  * @param statsdAddress  NETRA_STATSD_ADDRESS
  * @param statsdPrefix   NETRA_STATSD_PREFIX
+ * @param accessLog      NETRA_ACCESS_LOG: off, text or json
  */
 public record AdminConfig(int prometheusPort, int pprofPort, InetAddress pprofBind, boolean statsdEnabled,
-                          String statsdAddress, String statsdPrefix) {
+                          String statsdAddress, String statsdPrefix, String accessLog) {
     static AdminConfig from(Settings.Values v) {
         return new AdminConfig(v.get(Settings.PROMETHEUS_PORT), v.get(Settings.PPROF_PORT), v.get(Settings.PPROF_BIND),
-                v.get(Settings.STATSD_ENABLED), v.get(Settings.STATSD_ADDRESS), v.get(Settings.STATSD_PREFIX));
+                v.get(Settings.STATSD_ENABLED), v.get(Settings.STATSD_ADDRESS), v.get(Settings.STATSD_PREFIX),
+                v.get(Settings.ACCESS_LOG));
     }
 }

@@ -118,7 +118,7 @@ public final class Settings {
     // --- admin endpoints and statsd ---
     static final Setting<Integer> PROMETHEUS_PORT = port("NETRA_PROMETHEUS_PORT", 14958, false,
             "`/metrics`, `/ready`, `/live` (all interfaces)");
-    static final Setting<Integer> PPROF_PORT = port("NETRA_PPROF_PORT", 14957, true, "profiling endpoints (0 = off)");
+    static final Setting<Integer> PPROF_PORT = port("NETRA_PPROF_PORT", 14957, true, "profiling endpoints and the live tap, `/tap` (0 = off)");
     static final Setting<InetAddress> PPROF_BIND = new Setting<>("NETRA_PPROF_BIND", "127.0.0.1",
             "address the profiling endpoints listen on (netramesh used every interface: anyone reaching the pod could profile it)",
             env -> env.ipLiteral("NETRA_PPROF_BIND", "127.0.0.1"), InetAddress::getHostAddress);
@@ -128,6 +128,17 @@ public final class Settings {
             env -> {
                 String a = env.string("NETRA_STATSD_ADDRESS", "");
                 return a.isEmpty() ? a : env.hostPort("NETRA_STATSD_ADDRESS", a);
+            }, v -> v);
+    static final Setting<String> ACCESS_LOG = new Setting<>("NETRA_ACCESS_LOG", "off",
+            "`off`, `text` or `json`: one line per HTTP exchange on standard output (time, direction, peer and"
+                    + " destination, method, authority, path, status, sizes, duration, request and trace id, how it ended),"
+                    + " written by a thread of its own; lines the output cannot take are dropped and counted",
+            env -> {
+                String v = env.string("NETRA_ACCESS_LOG", "off").toLowerCase(Locale.ROOT);
+                if (!Set.of("off", "text", "json").contains(v)) {
+                    throw ConfigException.invalid("NETRA_ACCESS_LOG", v, "off, text or json");
+                }
+                return v;
             }, v -> v);
     static final Setting<String> STATSD_PREFIX = new Setting<>("NETRA_STATSD_PREFIX", "\"\"", "prefix of every statsd name",
             env -> env.string("NETRA_STATSD_PREFIX", ""), v -> v);
@@ -141,7 +152,7 @@ public final class Settings {
             ROUTING_ENABLED, ROUTING_HEADER, ROUTING_COOKIE_ENABLED, ROUTING_COOKIE_NAME, ROUTING_CONTEXT_EXPIRATION,
             ROUTING_CONTEXT_CLEANUP, ROUTING_REWRITE_HOST, ROUTING_ALLOWED_TARGETS, ROUTING_TRUSTED_SOURCES,
             ROUTING_MAX_ENTRIES, UPSTREAM_IDLE_TIMEOUT,
-            PROMETHEUS_PORT, PPROF_PORT, PPROF_BIND, STATSD_ENABLED, STATSD_ADDRESS, STATSD_PREFIX);
+            PROMETHEUS_PORT, PPROF_PORT, PPROF_BIND, STATSD_ENABLED, STATSD_ADDRESS, STATSD_PREFIX, ACCESS_LOG);
 
     private static Setting<Integer> port(String name, int def, boolean zeroAllowed, String meaning) {
         return new Setting<>(name, String.valueOf(def), meaning, env -> env.port(name, def, zeroAllowed), String::valueOf);
