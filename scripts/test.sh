@@ -60,15 +60,18 @@ summary() {
 }
 trap summary EXIT
 
+# The Kubernetes manifests build, and the alerting rules shipped beside them load in Prometheus.
 kustomize() {
-  ensure_commands kubectl:kubernetes-client
+  ensure_commands kubectl:kubernetes-client promtool:prometheus
   local dir out checked=0
   for dir in k8s k8s/example; do
     out=$(kubectl kustomize "$NETRA_ROOT/$dir" 2>&1) || die "kubectl kustomize $dir: $out"
     grep -q '^kind: Deployment' <<<"$out" || die "kubectl kustomize $dir produced no Deployment"
     checked=$((checked + 1))
   done
-  echo "kustomize: $checked passed, 0 failed"
+  out=$(promtool check rules "$NETRA_ROOT/monitoring/alerts.yaml" 2>&1) || die "promtool check rules: $out"
+  checked=$((checked + 1))
+  echo "k8s: $checked passed, 0 failed"
 }
 
 scenarios() {

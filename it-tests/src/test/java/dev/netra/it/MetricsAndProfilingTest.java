@@ -7,7 +7,16 @@ import org.junit.jupiter.api.TestInstance;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.Network;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,6 +64,100 @@ class MetricsAndProfilingTest {
             assertTrue(prometheus.query("sum(jvm_memory_used_bytes)") > 0, "JVM metrics are there");
             assertEquals(0, prometheus.query("sum(netra_spans_dropped_total)"), "span counters are registered");
         }
+    }
+
+    /**
+     * monitoring/dashboard.json: each panel's query returns data from a real Prometheus that
+     * scraped a sidecar under traffic; monitoring/alerts.yaml: each rule's query is accepted.
+     */
+    @Test
+    void everyDashboardPanelShowsDataAndEveryAlertRuleEvaluates() throws Exception {
+        Path root = Path.of("..");
+        List<String> panels = strings(Files.readString(root.resolve("monitoring/dashboard.json")), "\"expr\": \"((?:[^\"\\\\]|\\\\.)*)\"");
+        List<String> rules = ruleExpressions(Files.readAllLines(root.resolve("monitoring/alerts.yaml")));
+        assertTrue(panels.size() >= 12 && rules.size() >= 6, panels.size() + " panel queries, " + rules.size() + " rules");
+        try (PrometheusServer prometheus = new PrometheusServer(shop.app.getHost() + ":" + shop.app.getMappedPort(Pod.ADMIN_PORT))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            List<String> empty = new ArrayList<>(panels);
+            while (!empty.isEmpty() && System.nanoTime() < deadline) {
+                // codes the exact counts of prometheusSeesExactlyTheRequestsThatWentThrough leave alone
+                assertOk(outsider.run("http-load", "shop", "8080", "/status/202", "20"));
+                assertOk(outsider.run("http-load", "shop", "8080", "/status/418", "2"));
+                List<String> still = new ArrayList<>();
+                for (String q : empty) {
+                    String promql = q.replace("\\\"", "\"").replace("$__rate_interval", "1m")
+                            .replace("$namespace", ".*").replace("$pod", ".*");
+                    if (prometheus.series(promql) <= 0) {
+                        still.add(promql);
+                    }
+                }
+                empty = still;
+            }
+            assertEquals(List.of(), empty, "dashboard queries without data");
+            for (String rule : rules) {
+                assertTrue(prometheus.series(rule) >= 0, "an alert rule Prometheus refuses: " + rule);
+            }
+        }
+    }
+
+    /** bin/netra tap in the sidecar's container: a line per exchange, every field as it happened. */
+    @Test
+    void theTapShowsEachExchangeWithEveryField() throws Exception {
+        CompletableFuture<ExecResult> tap = CompletableFuture.supplyAsync(() -> {
+            try {
+                return shop.sidecar.execInContainer("/opt/netra/bin/netra", "tap", "--json", "--count", "3",
+                        "--path", "/status/201");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!tap.isDone() && System.nanoTime() < deadline) {
+            outsider.run("http-load", "shop", "8080", "/status/201", "1");
+            outsider.run("http-load", "shop", "8080", "/status/204", "1"); // filtered out
+        }
+        ExecResult r = tap.get(10, TimeUnit.SECONDS);
+        List<String> lines = r.getStdout().lines().toList();
+        assertEquals(3, lines.size(), r.getStdout() + r.getStderr());
+        for (String line : lines) {
+            assertTrue(line.matches("\\{\"time\":\"20[0-9-]{8}T[0-9:.]+Z\",\"direction\":\"inbound\","
+                    + "\"client\":\"[0-9.]+:[0-9]+\",\"destination\":\"[0-9.]+:8080\",\"method\":\"GET\","
+                    + "\"authority\":\"shop:8080\",\"path\":\"/status/201\",\"status\":201,\"request_bytes\":0,"
+                    + "\"response_bytes\":[1-9][0-9]*,\"duration_us\":[1-9][0-9]*,\"request_id\":\"[0-9a-f-]{36}\","
+                    + "\"trace_id\":\"[0-9a-f]{32}\",\"end\":\"complete\"}"), line);
+        }
+    }
+
+    /** Each rule's {@code expr:}, one line or a {@code |} block of the lines indented below it. */
+    private static List<String> ruleExpressions(List<String> lines) {
+        List<String> found = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int at = line.indexOf("expr:");
+            if (at < 0) {
+                continue;
+            }
+            String rest = line.substring(at + 5).trim();
+            if (!rest.equals("|")) {
+                found.add(rest);
+                continue;
+            }
+            StringBuilder block = new StringBuilder();
+            while (i + 1 < lines.size() && lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length() > at) {
+                block.append(lines.get(++i).trim()).append(' ');
+            }
+            found.add(block.toString().trim());
+        }
+        return found;
+    }
+
+    private static List<String> strings(String text, String regex) {
+        List<String> found = new ArrayList<>();
+        Matcher m = Pattern.compile(regex).matcher(text);
+        while (m.find()) {
+            found.add(m.group(1).trim());
+        }
+        return found;
     }
 
     @Test

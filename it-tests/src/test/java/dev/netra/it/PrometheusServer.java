@@ -56,6 +56,26 @@ final class PrometheusServer implements AutoCloseable {
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
+    /** How many series an instant query returns now; -1 when Prometheus refused it (a bad query). */
+    int series(String promql) throws IOException, InterruptedException {
+        URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return 0; // not up yet
+        }
+        if (r.statusCode() != 200 || !r.body().contains("\"status\":\"success\"")) {
+            return -1;
+        }
+        int n = 0;
+        for (int i = r.body().indexOf("\"metric\":"); i >= 0; i = r.body().indexOf("\"metric\":", i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     /** Polls a query until it returns {@code expected} (or 60 s pass); returns the last value. */
     double await(String promql, double expected) throws IOException, InterruptedException {
         double v = Double.NaN;
