@@ -62,6 +62,7 @@ class MetricsAndProfilingTest {
                     + "(netra_http_request_duration_seconds_bucket{direction=\"inbound\"}))");
             assertTrue(p90 > 0, "the latency histogram has the requests: p90 " + p90 + " s"); // how fast is the bench's to say
             assertTrue(prometheus.query("sum(jvm_memory_used_bytes)") > 0, "JVM metrics are there");
+            assertEquals(1, prometheus.query("count(netra_build_info{version=\"0.1.0-SNAPSHOT\"})"), "which netra runs");
             assertEquals(0, prometheus.query("sum(netra_spans_dropped_total)"), "span counters are registered");
         }
     }

@@ -95,6 +95,10 @@ public final class ProxyMetrics {
     public ProxyMetrics(PrometheusRegistry registry) {
         this.registry = registry;
         // No exemplars (resources/prometheus.properties): none of these would carry a trace id.
+        String version = ProxyMetrics.class.getPackage().getImplementationVersion();
+        Gauge.builder().name("netra_build_info")
+                .help("Always 1: which netra and which Java this sidecar runs").labelNames("version", "java_version")
+                .register(registry).labelValues(version == null ? "dev" : version, Runtime.version().toString()).set(1);
         Counter opened = Counter.builder().name("netra_tcp_connections_opened_total")
                 .help("Intercepted connections accepted and proxied").labelNames("direction").register(registry);
         Counter closed = Counter.builder().name("netra_tcp_connections_closed_total")

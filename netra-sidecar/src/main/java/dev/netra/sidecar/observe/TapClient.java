@@ -25,13 +25,20 @@ public final class TapClient {
             usage: netra tap [--host H] [--port P] [--json] [--count N]
                              [--direction inbound|outbound] [--authority A] [--path PREFIX]
                              [--status 1xx|2xx|3xx|4xx|5xx|none] [--rate N]
-            The exchanges a sidecar sees now, from its profiling port (default 127.0.0.1:14957).
+                   netra top [--host H] [--port P] [--interval SECONDS] [filters as for tap]
+            The exchanges a sidecar sees now, from its profiling port (default 127.0.0.1:14957);
+            top: requests per second, success rate, p50 and p99 by direction, authority and path.
             """;
 
     private TapClient() {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean top = args.length > 0 && args[0].equals("top");
+        if (top) {
+            args = java.util.Arrays.copyOfRange(args, 1, args.length);
+        }
+        int interval = 2;
         String host = "127.0.0.1";
         int port = 14957;
         boolean json = false;
@@ -45,6 +52,7 @@ public final class TapClient {
                     case "--host" -> host = args[++i];
                     case "--port" -> port = Integer.parseInt(args[++i]);
                     case "--count" -> count = Long.parseLong(args[++i]);
+                    case "--interval" -> interval = Integer.parseInt(args[++i]);
                     case "--direction", "--authority", "--path", "--status", "--rate" ->
                             query.add(a.substring(2) + "=" + URLEncoder.encode(args[++i], StandardCharsets.UTF_8));
                     default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
@@ -55,10 +63,46 @@ public final class TapClient {
             System.exit(64);
             return;
         }
-        query.add("format=" + (json ? "json" : "text"));
+        query.add("format=" + (json || top ? "json" : "text"));
+        if (top) {
+            query.add("rate=1000");
+        }
         URI uri = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/tap?"
                 + String.join("&", query));
+        if (top) {
+            System.exit(top(uri, interval));
+        }
         System.exit(run(uri, count, System.out));
+    }
+
+    /** Prints the aggregated table every {@code interval} seconds until interrupted. */
+    private static int top(URI uri, int interval) throws InterruptedException {
+        Top table = new Top();
+        long[] next = {System.nanoTime() + interval * 1_000_000_000L};
+        PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream()) {
+            @Override
+            public void println(String line) {
+                synchronized (table) {
+                    table.add(line);
+                }
+            }
+        };
+        Thread printer = Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(Math.max(1, (next[0] - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                next[0] += interval * 1_000_000_000L;
+                synchronized (table) {
+                    table.print(System.out);
+                }
+            }
+        });
+        int code = run(uri, Long.MAX_VALUE, sink);
+        printer.interrupt();
+        return code;
     }
 
     /** Prints lines from {@code uri} until {@code count} were printed; returns the exit code. */
