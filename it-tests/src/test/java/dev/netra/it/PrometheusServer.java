@@ -44,26 +44,26 @@ final class PrometheusServer implements AutoCloseable {
 
     /** The single value of an instant query, or NaN while there is none. */
     double query(String promql) throws IOException, InterruptedException {
+        HttpResponse<String> r = ask(promql);
+        Matcher m = r == null ? null : VALUE.matcher(r.body());
+        return m != null && m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    /** Prometheus's answer to an instant query, or null while it does not answer (not up yet). */
+    private HttpResponse<String> ask(String promql) throws InterruptedException {
         URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
                 + URLEncoder.encode(promql, StandardCharsets.UTF_8));
-        HttpResponse<String> r;
         try {
-            r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return Double.NaN; // not up yet
+            return null;
         }
-        Matcher m = VALUE.matcher(r.body());
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     /** How many series an instant query returns now; -1 when Prometheus refused it (a bad query). */
     int series(String promql) throws IOException, InterruptedException {
-        URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
-                + URLEncoder.encode(promql, StandardCharsets.UTF_8));
-        HttpResponse<String> r;
-        try {
-            r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
+        HttpResponse<String> r = ask(promql);
+        if (r == null) {
             return 0; // not up yet
         }
         if (r.statusCode() != 200 || !r.body().contains("\"status\":\"success\"")) {
