@@ -66,6 +66,7 @@ final class RoutedUpstreams {
     /** Bounded by the session's pipeline limit: a deeper pipeline falls back and stops adding. */
     private final LinkedBlockingQueue<Entry> order = new LinkedBlockingQueue<>();
     private final Map<InetSocketAddress, ArrayDeque<Upstream>> idle = new HashMap<>();
+    /** Upstreams open now (busy or idle): bounded by the destinations in use, as retired ones leave. */
     private final List<Upstream> opened = new ArrayList<>();
     /** The upstream the request side writes to now (request side only). */
     private Upstream target;
@@ -203,7 +204,7 @@ final class RoutedUpstreams {
                     if (u.channel.isOpen() && now - u.idleSince < ctx.config().routing().upstreamIdleTimeout().toNanos()) {
                         return u;
                     }
-                    conn.sockets().retire(u.channel);
+                    retire(u);
                 }
                 // One request at a time per upstream connection, and one connection per destination:
                 // the next request to a busy destination waits for its response to end (it could not
@@ -259,10 +260,12 @@ final class RoutedUpstreams {
         }
     }
 
+    /** Closes an upstream the connection is done with; it leaves {@link #opened}, which so holds only live ones. */
     private void retire(Upstream u) {
         conn.sockets().retire(u.channel);
         synchronized (idle) {
             u.current = null;
+            opened.remove(u);
             idle.notifyAll();
         }
     }
