@@ -55,7 +55,7 @@ public final class ProfilingServer implements AutoCloseable {
         server.createContext("/debug/pprof/goroutine", this::threads);
         server.createContext("/debug/pprof/heap", this::heap);
         if (tap != null) {
-            server.createContext("/tap", new dev.netra.sidecar.observe.TapEndpoint(tap));
+            server.createContext("/tap", new TapEndpoint(tap));
         }
         server.createContext("/", ex -> respond(ex, ex.getRequestURI().getPath().matches("/(debug/pprof/?)?") ? 200 : 404,
                 INDEX));
@@ -112,23 +112,7 @@ public final class ProfilingServer implements AutoCloseable {
     }
 
     static int seconds(String query) {
-        if (query == null) {
-            return 30;
-        }
-        for (String param : query.split("&")) {
-            if (param.startsWith("seconds=")) {
-                try {
-                    int s = Integer.parseInt(param.substring(8));
-                    if (s >= 1 && s <= MAX_SECONDS) {
-                        return s;
-                    }
-                } catch (NumberFormatException ignored) {
-                    // reported below
-                }
-                throw new IllegalArgumentException("seconds must be 1.." + MAX_SECONDS + ", was '" + param.substring(8) + "'");
-            }
-        }
-        return 30;
+        return Query.bounded(Query.parse(query), "seconds", 30, 1, MAX_SECONDS);
     }
 
     private void threads(HttpExchange ex) throws IOException {
@@ -155,7 +139,7 @@ public final class ProfilingServer implements AutoCloseable {
         }
     }
 
-    private static void respond(HttpExchange ex, int status, String body) throws IOException {
+    static void respond(HttpExchange ex, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         ex.sendResponseHeaders(status, bytes.length);

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 public final class Tap implements ExchangeListener {
     static final int QUEUE = 256;
     /** Subscribers at most: each holds a queue and a connection. */
-    static final int MAX_SUBSCRIBERS = 8;
+    public static final int MAX_SUBSCRIBERS = 8;
 
     private final CopyOnWriteArrayList<Subscription> subscribers = new CopyOnWriteArrayList<>();
     private final CounterDataPoint dropped;

@@ -67,10 +67,6 @@ final class Connection implements Runnable {
         return activity;
     }
 
-    void session(HttpSession s) {
-        session = s;
-    }
-
     /** When the oldest request still without a response was sent (System.nanoTime), 0 if none waits. */
     long unansweredSince() {
         HttpSession s = session;

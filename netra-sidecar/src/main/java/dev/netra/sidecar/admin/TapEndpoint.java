@@ -1,14 +1,14 @@
-package dev.netra.sidecar.observe;
+package dev.netra.sidecar.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.observe.ExchangeRecord;
+import dev.netra.sidecar.observe.Tap;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -17,7 +17,7 @@ import java.util.Map;
  * lines (or text lines with {@code format=text}), one per exchange, for up to {@value #MAX_SECONDS} s (a client that wants more asks again, as
  * `bin/netra tap` does); an empty line every second without exchanges tells a client that left.
  */
-public final class TapEndpoint implements HttpHandler {
+final class TapEndpoint implements HttpHandler {
     /** Below the admin servers' response time limit. */
     public static final int MAX_SECONDS = 140;
     static final int DEFAULT_RATE = 100;
@@ -25,7 +25,7 @@ public final class TapEndpoint implements HttpHandler {
 
     private final Tap tap;
 
-    public TapEndpoint(Tap tap) {
+    TapEndpoint(Tap tap) {
         this.tap = tap;
     }
 
@@ -35,21 +35,21 @@ public final class TapEndpoint implements HttpHandler {
         int seconds;
         boolean text;
         try {
-            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            Map<String, String> q = Query.parse(ex.getRequestURI().getRawQuery());
             filter = filter(q);
-            seconds = bounded(q, "seconds", MAX_SECONDS, 1, MAX_SECONDS);
+            seconds = Query.bounded(q, "seconds", MAX_SECONDS, 1, MAX_SECONDS);
             String format = q.getOrDefault("format", "json");
             if (!format.equals("json") && !format.equals("text")) {
                 throw new IllegalArgumentException("format must be json or text, was '" + format + "'");
             }
             text = format.equals("text");
         } catch (IllegalArgumentException e) {
-            reply(ex, 400, e.getMessage() + "\n");
+            ProfilingServer.respond(ex, 400, e.getMessage() + "\n");
             return;
         }
         try (Tap.Subscription s = tap.subscribe(filter)) {
             if (s == null) {
-                reply(ex, 503, "the tap has " + Tap.MAX_SUBSCRIBERS + " subscribers already\n");
+                ProfilingServer.respond(ex, 503, "the tap has " + Tap.MAX_SUBSCRIBERS + " subscribers already\n");
                 return;
             }
             ex.getResponseHeaders().set("Content-Type", text ? "text/plain; charset=utf-8" : "application/x-ndjson");
@@ -93,45 +93,6 @@ public final class TapEndpoint implements HttpHandler {
             };
         }
         return new Tap.Filter(direction, q.get("authority"), q.get("path"), statusClass,
-                bounded(q, "rate", DEFAULT_RATE, 1, MAX_RATE));
-    }
-
-    private static int bounded(Map<String, String> q, String name, int def, int min, int max) {
-        String v = q.get(name);
-        if (v == null) {
-            return def;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", was '" + v + "'");
-    }
-
-    static Map<String, String> query(String raw) {
-        Map<String, String> q = new HashMap<>();
-        if (raw != null) {
-            for (String p : raw.split("&")) {
-                int eq = p.indexOf('=');
-                if (eq > 0) {
-                    q.put(URLDecoder.decode(p.substring(0, eq), StandardCharsets.UTF_8),
-                            URLDecoder.decode(p.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return q;
-    }
-
-    private static void reply(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
+                Query.bounded(q, "rate", DEFAULT_RATE, 1, MAX_RATE));
     }
 }
