@@ -6,6 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.OutputFrame;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +22,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What an operator looks at: a real Prometheus scraping the sidecar, and the profiling endpoints. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MetricsAndProfilingTest {
+    private static final String SECRET = "s3cr3t-t0ken-4711";
     private Network network;
     private Pod shop;
     private Pod outsider;
@@ -31,7 +36,8 @@ class MetricsAndProfilingTest {
     @BeforeAll
     void startPods() {
         network = Network.newNetwork();
-        shop = Pod.meshed(network, "shop", Map.of(), "http:8080");
+        shop = Pod.meshed(network, "shop", Map.of("NETRA_LOG_FORMAT", "json", "NETRA_ACCESS_LOG", "json",
+                "OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=" + SECRET), "http:8080");
         outsider = Pod.plain(network, "outsider", "echo:8080");
     }
 
@@ -127,6 +133,57 @@ class MetricsAndProfilingTest {
                     + "\"response_bytes\":[1-9][0-9]*,\"duration_us\":[1-9][0-9]*,\"request_id\":\"[0-9a-f-]{36}\","
                     + "\"trace_id\":\"[0-9a-f]{32}\",\"end\":\"complete\"}"), line);
         }
+    }
+
+    /**
+     * NETRA_LOG_FORMAT=json and NETRA_ACCESS_LOG=json: every line on standard error is one JSON
+     * object of the sidecar's log, every line on standard output one of the access log; the level
+     * changes while netra runs (bin/netra log-level in the pod); a secret reaches neither.
+     */
+    @Test
+    void logsAreJsonLinesAndTheLevelChangesWhileRunning() throws Exception {
+        ExecResult before = shop.sidecar.execInContainer("/opt/netra/bin/netra", "log-level");
+        assertOk(before);
+        assertEquals("info", before.getStdout().trim());
+        ExecResult debug = shop.sidecar.execInContainer("/opt/netra/bin/netra", "log-level", "debug", "--seconds", "300");
+        assertOk(debug);
+        assertEquals("log level debug for 300 s, then info", debug.getStdout().trim());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!shop.sidecar.getLogs(OutputFrame.OutputType.STDERR).contains("\"level\":\"debug\",")
+                && System.nanoTime() < deadline) {
+            outsider.run("http-load", "shop", "8080", "/status/202", "1");
+        }
+        assertOk(shop.sidecar.execInContainer("/opt/netra/bin/netra", "log-level", "info"));
+        assertOk(outsider.run("http-load", "shop", "8080", "/status/202", "3"));
+
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> log = new ArrayList<>();
+        for (String line : shop.sidecar.getLogs(OutputFrame.OutputType.STDERR).split("\n")) {
+            if (!line.isEmpty()) {
+                JsonNode n = json.readTree(line); // fails on a line that is not JSON
+                for (String field : List.of("time", "level", "service", "message")) {
+                    assertTrue(n.hasNonNull(field), field + " missing in " + line);
+                }
+                assertEquals("shop", n.get("service").asText(), line);
+                log.add(n);
+            }
+        }
+        assertTrue(log.stream().anyMatch(n -> n.get("message").asText().contains("tracing and JVM metrics up")));
+        assertTrue(log.stream().anyMatch(n -> n.get("level").asText().equals("debug") && n.path("conn").isIntegralNumber()
+                && n.get("message").asText().startsWith("inbound ")), "a debug line about one connection, with its id");
+        assertTrue(log.stream().anyMatch(n -> n.get("message").asText().startsWith("log level info (was debug), set by /127.0.0.1")));
+
+        List<JsonNode> access = new ArrayList<>();
+        for (String line : shop.sidecar.getLogs(OutputFrame.OutputType.STDOUT).split("\n")) {
+            if (!line.isEmpty()) {
+                access.add(json.readTree(line));
+            }
+        }
+        assertTrue(access.stream().filter(n -> n.get("path").asText().equals("/status/202") && n.get("status").asInt() == 202
+                && n.get("direction").asText().equals("inbound") && n.get("end").asText().equals("complete")).count() >= 3,
+                "the access log has each /status/202 exchange");
+        assertFalse(shop.sidecar.getLogs().contains(SECRET), "a secret reached a log line");
+        assertTrue(shop.sidecar.getLogs().contains("headers=[x-api-key]"), "the start-up line names the header only");
     }
 
     /** Each rule's {@code expr:}, one line or a {@code |} block of the lines indented below it. */

@@ -20,8 +20,9 @@ import dev.netra.sidecar.trace.Tracing;
 import dev.netra.sidecar.trace.TracingStartup;
 import dev.netra.sidecar.proxy.Listener;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import dev.netra.sidecar.log.Logging;
+import dev.netra.sidecar.log.LogGate;
 import org.tinylog.Logger;
-import org.tinylog.configuration.Configuration;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -71,7 +72,7 @@ public final class Main {
             return;
         }
         long started = System.nanoTime();
-        configureLogging(config);
+        Logging.configure(config);
         warmup.loggingConfigured();
         // Nothing logs until the listener accepts: tinylog's first line costs 45-80 ms (its
         // provider, the time-zone database, locale data), which redirected connections would wait for.
@@ -157,9 +158,11 @@ public final class Main {
         List<ExchangeListener> all = new ArrayList<>();
         all.add(metrics.exchangeCounter());
         all.addAll(more);
-        if (config.logLevel().debug()) {
-            all.add(e -> Logger.debug("{}", e));
-        }
+        all.add(e -> {
+            if (LogGate.debug()) { // NETRA_LOGGER_LEVEL, or /log-level while running
+                Logger.debug("{}", e);
+            }
+        });
         ExchangeListener[] listeners = all.toArray(ExchangeListener[]::new);
         return new HttpSettings(config.http().maxHeaderBytes(), edits,
                 e -> {
@@ -205,15 +208,5 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         System.exit(0);
-    }
-
-    static void configureLogging(SidecarConfig config) {
-        Configuration.replace(Map.of(
-                "writer", "console",
-                "writer.stream", "err",
-                "writer.format", "{date:yyyy-MM-dd'T'HH:mm:ss.SSSXXX} {level} netra[" + config.serviceName() + "] {message}",
-                "level", config.logLevel().tinylogLevel(),
-                "writingthread", "true",
-                "autoshutdown", "false"));
     }
 }

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The JVM's answers to netramesh's pprof endpoints (NETRA_PPROF_PORT), on 127.0.0.1 unless
  * NETRA_PPROF_BIND says otherwise: a JFR recording, a thread dump with virtual threads, a heap
  * histogram. One profile at a time, at most {@value #MAX_SECONDS} seconds. The live tap
- * ({@code /tap}) is here too: it shows who calls whom, so it is as private as profiling.
+ * ({@code /tap}) is here too: it shows who calls whom, so it is as private as profiling; and so is
+ * the log level ({@code /log-level}), changed from loopback only.
  */
 public final class ProfilingServer implements AutoCloseable {
     static final int MAX_SECONDS = 120;
@@ -37,6 +38,8 @@ public final class ProfilingServer implements AutoCloseable {
               /debug/pprof/heap                heap histogram by class (text)
               /tap?direction=&authority=&path=&status=&rate=&seconds=
                                                the exchanges seen now, as JSON lines (bin/netra tap)
+              /log-level                       GET: the level; POST ?level=debug&seconds=N: another, for N s or for good
+                                               (from loopback only; bin/netra log-level)
             """;
 
     private final HttpServer server;
@@ -57,6 +60,7 @@ public final class ProfilingServer implements AutoCloseable {
         if (tap != null) {
             server.createContext("/tap", new TapEndpoint(tap));
         }
+        server.createContext("/log-level", new LogLevelEndpoint());
         server.createContext("/", ex -> respond(ex, ex.getRequestURI().getPath().matches("/(debug/pprof/?)?") ? 200 : 404,
                 INDEX));
         server.setExecutor(executor);

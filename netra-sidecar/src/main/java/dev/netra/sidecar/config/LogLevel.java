@@ -17,13 +17,7 @@ public enum LogLevel {
         return tinylogLevel;
     }
 
-    /** True when debug lines are written: callers check this instead of asking tinylog, which
-     *  would initialise its provider (tens of milliseconds) on the first connection. */
-    public boolean debug() {
-        return this == DEBUG;
-    }
-
-    static LogLevel parse(String name, String value) {
+    public static LogLevel parse(String name, String value) {
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "debug" -> DEBUG;
             case "info" -> INFO;

@@ -133,13 +133,21 @@ public final class Settings {
             "`off`, `text` or `json`: one line per HTTP exchange on standard output (time, direction, peer and"
                     + " destination, method, authority, path, status, sizes, duration, request and trace id, how it ended),"
                     + " written by a thread of its own; lines the output cannot take are dropped and counted",
-            env -> {
-                String v = env.string("NETRA_ACCESS_LOG", "off").toLowerCase(Locale.ROOT);
-                if (!Set.of("off", "text", "json").contains(v)) {
-                    throw ConfigException.invalid("NETRA_ACCESS_LOG", v, "off, text or json");
-                }
-                return v;
-            }, v -> v);
+            env -> choice(env, "NETRA_ACCESS_LOG", "off", "off", "text", "json"), v -> v);
+    static final Setting<String> LOG_FORMAT = new Setting<>("NETRA_LOG_FORMAT", "text",
+            "`text` or `json`: the sidecar's own log lines on standard error; `json` writes one object per line"
+                    + " (time, level, service, conn, message, error) ([operations](operations.md#logs))",
+            env -> choice(env, "NETRA_LOG_FORMAT", "text", "text", "json"), v -> v);
+    static final Setting<Integer> METRICS_MAX_DESTINATIONS = integer("NETRA_METRICS_MAX_DESTINATIONS", 100, 0, 10_000,
+            "distinct values of the `destination` label (an HTTP request's authority, else the original destination's"
+                    + " address): the first ones seen get their own, later ones are counted as `other`"
+                    + " (`netra_metrics_destinations_overflow_total`); `0` labels everything `other`");
+    static final Setting<Boolean> METRICS_OTEL_NAMES = flag("NETRA_METRICS_OTEL_NAMES", false,
+            "also export OpenTelemetry's HTTP duration histograms, `http_server_request_duration_seconds` (inbound) and"
+                    + " `http_client_request_duration_seconds` (outbound), with their semantic-convention labels");
+    static final Setting<Boolean> METRICS_POD_LABELS = flag("NETRA_METRICS_POD_LABELS", false,
+            "add `pod` and `namespace` labels (from POD_NAME and POD_NAMESPACE, the downward API) to every netra metric,"
+                    + " for a scraper that does not add them itself");
     static final Setting<String> STATSD_PREFIX = new Setting<>("NETRA_STATSD_PREFIX", "\"\"", "prefix of every statsd name",
             env -> env.string("NETRA_STATSD_PREFIX", ""), v -> v);
 
@@ -152,7 +160,17 @@ public final class Settings {
             ROUTING_ENABLED, ROUTING_HEADER, ROUTING_COOKIE_ENABLED, ROUTING_COOKIE_NAME, ROUTING_CONTEXT_EXPIRATION,
             ROUTING_CONTEXT_CLEANUP, ROUTING_REWRITE_HOST, ROUTING_ALLOWED_TARGETS, ROUTING_TRUSTED_SOURCES,
             ROUTING_MAX_ENTRIES, UPSTREAM_IDLE_TIMEOUT,
-            PROMETHEUS_PORT, PPROF_PORT, PPROF_BIND, STATSD_ENABLED, STATSD_ADDRESS, STATSD_PREFIX, ACCESS_LOG);
+            PROMETHEUS_PORT, PPROF_PORT, PPROF_BIND, STATSD_ENABLED, STATSD_ADDRESS, STATSD_PREFIX, ACCESS_LOG,
+            LOG_FORMAT, METRICS_MAX_DESTINATIONS, METRICS_OTEL_NAMES, METRICS_POD_LABELS);
+
+    /** One of {@code allowed}, case-insensitive, else an error naming the variable and the choices. */
+    private static String choice(Env env, String name, String def, String... allowed) {
+        String v = env.string(name, def).trim().toLowerCase(Locale.ROOT);
+        if (!List.of(allowed).contains(v)) {
+            throw ConfigException.invalid(name, v, String.join(", ", allowed));
+        }
+        return v;
+    }
 
     private static Setting<Integer> port(String name, int def, boolean zeroAllowed, String meaning) {
         return new Setting<>(name, String.valueOf(def), meaning, env -> env.port(name, def, zeroAllowed), String::valueOf);

@@ -40,23 +40,23 @@ public record ExchangeRecord(long epochMillis, Direction direction, String clien
     /** One JSON object, one line: what `NETRA_ACCESS_LOG=json` and the tap write. */
     public String json() {
         StringBuilder b = new StringBuilder(256).append('{');
-        field(b, "time", Instant.ofEpochMilli(epochMillis).toString()).append(',');
-        field(b, "direction", direction.label()).append(',');
-        field(b, "client", client).append(',');
-        field(b, "destination", destination).append(',');
+        Json.field(b, "time", Instant.ofEpochMilli(epochMillis).toString()).append(',');
+        Json.field(b, "direction", direction.label()).append(',');
+        Json.field(b, "client", client).append(',');
+        Json.field(b, "destination", destination).append(',');
         if (upstream != null) {
-            field(b, "upstream", upstream).append(',');
+            Json.field(b, "upstream", upstream).append(',');
         }
-        field(b, "method", method).append(',');
-        field(b, "authority", authority).append(',');
-        field(b, "path", path).append(',');
+        Json.field(b, "method", method).append(',');
+        Json.field(b, "authority", authority).append(',');
+        Json.field(b, "path", path).append(',');
         b.append("\"status\":").append(status).append(',');
         b.append("\"request_bytes\":").append(requestBytes).append(',');
         b.append("\"response_bytes\":").append(responseBytes).append(',');
         b.append("\"duration_us\":").append(durationMicros).append(',');
-        field(b, "request_id", requestId).append(',');
-        field(b, "trace_id", traceId).append(',');
-        field(b, "end", end);
+        Json.field(b, "request_id", requestId).append(',');
+        Json.field(b, "trace_id", traceId).append(',');
+        Json.field(b, "end", end);
         return b.append('}').toString();
     }
 
@@ -84,29 +84,4 @@ public record ExchangeRecord(long epochMillis, Direction direction, String clien
         return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 
-    private static StringBuilder field(StringBuilder b, String name, String value) {
-        b.append('"').append(name).append("\":");
-        if (value == null) {
-            return b.append("null");
-        }
-        b.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c >= 0x7f) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"');
-    }
 }

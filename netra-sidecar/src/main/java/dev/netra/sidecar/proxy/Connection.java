@@ -131,7 +131,7 @@ final class Connection implements Runnable {
             m = ctx.metrics().of(direction);
             m.opened().inc();
             m.active().inc();
-            if (ctx.config().logLevel().debug()) { // the addresses would be formatted for every connection otherwise
+            if (dev.netra.sidecar.log.LogGate.debug()) { // the addresses would be formatted for every connection otherwise
                 Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
             }
             // Each direction waits on a small buffer and borrows larger ones only while bytes flow

@@ -1,0 +1,83 @@
+package dev.netra.sidecar.log;
+
+import dev.netra.sidecar.config.LogLevel;
+import org.tinylog.Level;
+import org.tinylog.Logger;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The level the sidecar's log lines are written at, which the profiling port's {@code /log-level}
+ * changes while netra runs. tinylog fixes its own level when first used, so it is configured at
+ * debug and every line passes this gate ({@link GatedLoggingProvider}): one volatile read.
+ * Code that would format something only for a debug line asks {@link #debug()} first.
+ */
+public final class LogGate {
+    private static volatile LogLevel level = LogLevel.INFO;
+    private static volatile int minimum = ordinal(LogLevel.INFO);
+    /** Bumped by every change, so that a pending revert of an older change does nothing. */
+    private static final AtomicLong changes = new AtomicLong();
+
+    private LogGate() {
+    }
+
+    public static LogLevel level() {
+        return level;
+    }
+
+    /** True when debug lines are written now. */
+    public static boolean debug() {
+        return minimum == Level.DEBUG.ordinal();
+    }
+
+    static boolean allows(Level l) {
+        return l.ordinal() >= minimum;
+    }
+
+    /** From now on, lines at {@code l} and above are written. */
+    public static void set(LogLevel l) {
+        changes.incrementAndGet();
+        apply(l);
+    }
+
+    /**
+     * Lines at {@code l} and above for {@code period}, then back to the level before, unless the
+     * level was changed again meanwhile.
+     */
+    public static void set(LogLevel l, Duration period) {
+        LogLevel before = level;
+        long change = changes.incrementAndGet();
+        apply(l);
+        Thread.ofVirtual().name("netra-log-level-revert").start(() -> {
+            try {
+                Thread.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (changes.compareAndSet(change, change + 1)) {
+                apply(before);
+                Logger.info("log level back to {} after {} s", name(before), period.toSeconds());
+            }
+        });
+    }
+
+    private static void apply(LogLevel l) {
+        level = l;
+        minimum = ordinal(l);
+    }
+
+    /** The level's name as NETRA_LOGGER_LEVEL spells it. */
+    public static String name(LogLevel l) {
+        return l.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static int ordinal(LogLevel l) {
+        return switch (l) {
+            case DEBUG -> Level.DEBUG.ordinal();
+            case INFO -> Level.INFO.ordinal();
+            case WARNING -> Level.WARN.ordinal();
+            case ERROR, FATAL -> Level.ERROR.ordinal();
+        };
+    }
+}
