@@ -34,9 +34,14 @@ if [ -z "$IPV6_SKIPPED" ]; then
 fi
 echo "client app: 45 HTTP requests on one keep-alive connection to 10.77.0.2:8081 (40 answered 200, 5 answered 503)"
 in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/200 40 | sed 's/^/  /'
+start_tap "$SERVER" "$WORK/tap.txt" --count 6   # the operator's live view of the next requests
 in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/503 5 | sed 's/^/  /'
 echo "client app: one more request, GET /status/200 with X-Request-Id: demo"
 in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp http-load 10.77.0.2 8081 /status/200 1 "X-Request-Id: demo" | sed 's/^/  /'
+await_tap
+echo
+echo "what an operator saw meanwhile with \`bin/netra tap\` in the server pod (the last 6 requests):"
+sed 's/^/  /' "$WORK/tap.txt"
 sleep 2.5
 
 report() {

@@ -128,3 +128,24 @@ metric() {
   in_pod "$1" bash -c 'exec 3<>/dev/tcp/127.0.0.1/14958 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' 2>/dev/null \
     | awk -v m="$2" -v l="$3" 'index($0, m"{")==1 && index($0, l) {s+=$2} END {printf "%d", s}'
 }
+
+# Starts `bin/netra tap ARGS` in POD, its output in FILE, and returns once it is subscribed
+# (its connection to the profiling port is established; 10 s at most). Its pid is in TAP_PID.
+start_tap() { # POD FILE ARGS...
+  local pod=$1 file=$2 deadline=$((SECONDS + 10))
+  shift 2
+  in_pod "$pod" "$NETRA_ROOT/bin/netra" tap "$@" >"$file" 2>&1 &
+  TAP_PID=$!
+  PIDS+=("$TAP_PID")
+  until in_pod "$pod" ss -Htn state established '( dport = :14957 )' | grep -q . || [ "$SECONDS" -ge "$deadline" ]; do
+    sleep 0.1
+  done
+}
+
+# Waits up to 10 s for the tap started by start_tap to have printed what it was asked for.
+await_tap() {
+  local deadline=$((SECONDS + 10))
+  while kill -0 "$TAP_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  kill "$TAP_PID" 2>/dev/null || true
+}
+

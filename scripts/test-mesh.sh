@@ -67,23 +67,27 @@ if [ -z "$IPV6_SKIPPED" ]; then
 fi
 out=$(app http-load 10.77.0.2 8081 /status/200 40) || true
 check "40 requests answered 200 on one connection" "statuses={200=40}" "$(grep -o 'statuses={[^}]*}' <<<"$out")"
+start_tap "$SERVER" "$WORK/tap.txt" --json --count 6
 out=$(app http-load 10.77.0.2 8081 /status/503 5) || true
 check "5 requests answered 503" "statuses={503=5}" "$(grep -o 'statuses={[^}]*}' <<<"$out")"
 out=$(app http-load 10.77.0.2 8081 /status/200 1 "X-Request-Id: mesh") || true
 check "1 request with a request id" "statuses={200=1}" "$(grep -o 'statuses={[^}]*}' <<<"$out")"
+await_tap
+check "the server pod's tap: 5 exchanges answered 503" 5 "$(grep -c '"direction":"inbound".*"authority":"10.77.0.2:8081","path":"/status/503","status":503,.*"end":"complete"' "$WORK/tap.txt")"
+check "the server pod's tap: the request with its id" 1 "$(grep -c '"path":"/status/200","status":200,.*"request_id":"mesh","trace_id":"[0-9a-f]\{32\}"' "$WORK/tap.txt")"
 
 # every connection went through both sidecars: 4 + 1 (IPv6) echo, 3 HTTP
 conns=$((4 + 3 + (${#IPV6_SKIPPED} == 0 ? 1 : 0)))
 check "client sidecar: outbound connections" "$conns" "$(await_metric "$CLIENT" netra_tcp_connections_opened_total 'direction="outbound"' "$conns")"
 check "server sidecar: inbound connections" "$conns" "$(await_metric "$SERVER" netra_tcp_connections_opened_total 'direction="inbound"' "$conns")"
 check "client sidecar: outbound requests answered 200" 41 \
-  "$(await_metric "$CLIENT" netra_http_requests_total 'code="200",code_class="2xx",direction="outbound",method="GET",port="8081"' 41)"
+  "$(await_metric "$CLIENT" netra_http_requests_total 'code="200",code_class="2xx",destination="10.77.0.2:8081",direction="outbound",method="GET",port="8081"' 41)"
 check "client sidecar: outbound requests answered 503" 5 \
-  "$(await_metric "$CLIENT" netra_http_requests_total 'code="503",code_class="5xx",direction="outbound",method="GET",port="8081"' 5)"
+  "$(await_metric "$CLIENT" netra_http_requests_total 'code="503",code_class="5xx",destination="10.77.0.2:8081",direction="outbound",method="GET",port="8081"' 5)"
 check "server sidecar: inbound requests answered 200" 41 \
-  "$(await_metric "$SERVER" netra_http_requests_total 'code="200",code_class="2xx",direction="inbound",method="GET",port="8081"' 41)"
+  "$(await_metric "$SERVER" netra_http_requests_total 'code="200",code_class="2xx",destination="10.77.0.2:8081",direction="inbound",method="GET",port="8081"' 41)"
 check "server sidecar: inbound requests answered 503" 5 \
-  "$(await_metric "$SERVER" netra_http_requests_total 'code="503",code_class="5xx",direction="inbound",method="GET",port="8081"' 5)"
+  "$(await_metric "$SERVER" netra_http_requests_total 'code="503",code_class="5xx",destination="10.77.0.2:8081",direction="inbound",method="GET",port="8081"' 5)"
 echo_bytes=$((4 * 1048576 + (${#IPV6_SKIPPED} == 0 ? 65536 : 0)))
 check "client sidecar: at least the echoed bytes to the server" 1 \
   "$(( $(metric "$CLIENT" netra_tcp_bytes_total 'direction="outbound",flow="to_upstream"') >= echo_bytes ))"

@@ -9,6 +9,7 @@ import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.http.RequestIdEdits;
 import dev.netra.sidecar.http.RequestIdStoreMetrics;
 import dev.netra.sidecar.admin.ProfilingServer;
+import dev.netra.sidecar.metrics.Destinations;
 import dev.netra.sidecar.metrics.HttpMetrics;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.RuntimeMetrics;
@@ -77,7 +78,8 @@ public final class Main {
         // Nothing logs until the listener accepts: tinylog's first line costs 45-80 ms (its
         // provider, the time-zone database, locale data), which redirected connections would wait for.
         PrometheusRegistry registry = new PrometheusRegistry();
-        ProxyMetrics metrics = new ProxyMetrics(registry);
+        Destinations destinations = new Destinations(config.admin().metrics().maxDestinations(), registry);
+        ProxyMetrics metrics = new ProxyMetrics(registry, destinations);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("netra-timer").daemon().factory());
         // Tracing and the JVM metrics take most of start-up (SDK, exporter, MXBeans): they come up
@@ -86,7 +88,8 @@ public final class Main {
         RuntimeMetrics.SpanCounters spanCounters = RuntimeMetrics.SpanCounters.register(registry);
         TracingStartup tracing = new TracingStartup(spanCounters, TRACING_START_WAIT);
         // Spans end first, before the exchange's buffers are reused.
-        List<ExchangeListener> listeners = new ArrayList<>(List.of(tracing.listener(), new HttpMetrics(registry)));
+        List<ExchangeListener> listeners = new ArrayList<>(List.of(tracing.listener(), new HttpMetrics(registry, destinations,
+                config.admin().metrics().otelNames())));
         if (config.admin().statsdEnabled()) {
             listeners.add(new StatsdReporter(config.admin().statsdPrefix(), config.admin().statsdAddress()));
         }

@@ -9,18 +9,19 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The golden signals of HTTP traffic: requests, latency and sizes by direction, method, status
- * and original-destination port. Labels are bounded by construction: nine methods and "other";
- * the registered status codes, any other code as "other" within its class; at most
- * {@value #MAX_PORTS} ports and "other"; and at most {@value #MAX_SERIES} label combinations in
- * all, after which new combinations are counted under one overflow series per direction and class
- * (method, code and port "other") and in {@code netra_metrics_overflow_total}. An upstream that
- * answers with every code from 100 to 599 therefore adds a few series, not thousands. The data
- * points for a label combination are resolved once and then only incremented.
+ * The golden signals of HTTP traffic: requests, latency and sizes by direction, method, status,
+ * original-destination port and destination (the request's authority, {@link Destinations}).
+ * Labels are bounded by construction: nine methods and "other"; the registered status codes, any
+ * other code as "other" within its class; at most {@value #MAX_PORTS} ports and "other"; the
+ * destinations' limit; and at most {@value #MAX_SERIES} label combinations in all, after which new
+ * combinations are counted under one overflow series per direction and class (method, code, port
+ * and destination "other") and in {@code netra_metrics_overflow_total}. An upstream that answers
+ * with every code from 100 to 599 therefore adds a few series, not thousands. The data points for a
+ * label combination are resolved once and then only incremented. With NETRA_METRICS_OTEL_NAMES,
+ * OpenTelemetry's {@code http.server.request.duration} (inbound) and {@code http.client.request.duration}
+ * (outbound) are observed too, under the same bounds.
  */
 public final class HttpMetrics implements ExchangeListener {
     static final int MAX_PORTS = 32;
@@ -32,6 +33,8 @@ public final class HttpMetrics implements ExchangeListener {
     private static final int CODES = 606;
     /** The status codes registered with IANA: each gets its own label value. */
     private static final boolean[] REGISTERED = new boolean[600];
+    /** OpenTelemetry's advised buckets for the HTTP duration histograms. */
+    private static final double[] OTEL_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
 
     static {
         int[][] ranges = {{100, 103}, {200, 208}, {226, 226}, {300, 308}, {400, 418}, {421, 426}, {428, 429},
@@ -46,33 +49,59 @@ public final class HttpMetrics implements ExchangeListener {
 
     private final Counter requests;
     private final Histogram duration;
+    private final Histogram otelServer;
+    private final Histogram otelClient;
     private final DistributionDataPoint[] requestBytes = new DistributionDataPoint[2];
     private final DistributionDataPoint[] responseBytes = new DistributionDataPoint[2];
+    private final Destinations destinations;
     /** Port to label index + 1 (0 = not seen yet); bytes, so a lookup never boxes. */
     private final byte[] portIndex = new byte[65536];
     private int portsSeen;
     private final String[] portLabels = new String[MAX_PORTS + 1];
-    /** [direction][method][port] -> points per status code, filled as combinations appear. */
-    private final AtomicReferenceArray<Points[]> points = new AtomicReferenceArray<>(2 * METHODS.length * (MAX_PORTS + 1));
+    /** {@link #key} of a label combination -> its points. */
+    private final SeriesTable<Points> points = new SeriesTable<>(MAX_SERIES);
 
-    private record Points(CounterDataPoint requests, DistributionDataPoint duration) {
+    /** @param otel the OpenTelemetry-named histogram's point, or null when NETRA_METRICS_OTEL_NAMES is off */
+    private record Points(CounterDataPoint requests, DistributionDataPoint duration, DistributionDataPoint otel) {
     }
 
-    private final AtomicInteger series = new AtomicInteger();
     /** [direction][class 0..5]: where combinations past {@link #MAX_SERIES} are counted. */
     private final Points[][] overflow = new Points[2][6];
     private final CounterDataPoint[] overflowed = new CounterDataPoint[2];
 
+    /** With its own destinations (the default limit) and netra's names only: for tests. */
     public HttpMetrics(PrometheusRegistry registry) {
+        this(registry, new Destinations(dev.netra.sidecar.config.MetricsConfig.DEFAULT.maxDestinations(), registry), false);
+    }
+
+    /** @param otelNames NETRA_METRICS_OTEL_NAMES */
+    public HttpMetrics(PrometheusRegistry registry, Destinations destinations, boolean otelNames) {
+        this.destinations = destinations;
         requests = Counter.builder().name("netra_http_requests_total")
-                .help("HTTP requests, by direction, method, status class and code, and original-destination port")
-                .labelNames("direction", "method", "code_class", "code", "port").register(registry);
+                .help("HTTP requests, by direction, method, status class and code, original-destination port and destination")
+                .labelNames("direction", "method", "code_class", "code", "port", "destination").register(registry);
         duration = Histogram.builder().name("netra_http_request_duration_seconds")
                 .help("From the request head to the end of the response, as netra saw it")
                 .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
                 .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                         1, 2.5, 5, 10)
-                .labelNames("direction", "method", "code_class", "port").register(registry);
+                .labelNames("direction", "method", "code_class", "port", "destination").register(registry);
+        if (otelNames) {
+            otelServer = Histogram.builder().name("http_server_request_duration_seconds")
+                    .help("OpenTelemetry http.server.request.duration: inbound requests, as netra saw them")
+                    .classicOnly().classicUpperBounds(OTEL_BUCKETS)
+                    .labelNames("http_request_method", "http_response_status_code", "error_type", "url_scheme")
+                    .register(registry);
+            otelClient = Histogram.builder().name("http_client_request_duration_seconds")
+                    .help("OpenTelemetry http.client.request.duration: outbound requests, as netra saw them")
+                    .classicOnly().classicUpperBounds(OTEL_BUCKETS)
+                    .labelNames("http_request_method", "http_response_status_code", "error_type", "server_address",
+                            "server_port", "url_scheme")
+                    .register(registry);
+        } else {
+            otelServer = null;
+            otelClient = null;
+        }
         Histogram reqBytes = Histogram.builder().name("netra_http_request_body_bytes")
                 .help("Request body sizes").classicOnly()
                 .classicExponentialUpperBounds(64, 4, 10).labelNames("direction").register(registry);
@@ -96,48 +125,76 @@ public final class HttpMetrics implements ExchangeListener {
     public void onExchange(Exchange e) {
         int d = e.direction().ordinal();
         int status = e.status() < 100 || e.status() >= 600 ? 0 : REGISTERED[e.status()] ? e.status() : 600 + e.status() / 100;
-        Points p = points(d, method(e.method()), port(e.destination() == null ? 0 : e.destination().getPort()), status);
+        int destination = e.host() != null ? destinations.of(e.host()) : destinations.of(e.destination());
+        Points p = points(d, method(e.method()), port(e.destination() == null ? 0 : e.destination().getPort()),
+                destination, status);
         p.requests().inc();
         if (e.end() == Exchange.End.COMPLETE) {
-            p.duration().observe((e.responseEndNanos() - e.requestHeadNanos()) / 1e9);
+            double seconds = (e.responseEndNanos() - e.requestHeadNanos()) / 1e9;
+            p.duration().observe(seconds);
+            if (p.otel() != null) {
+                p.otel().observe(seconds);
+            }
             requestBytes[d].observe(e.requestBodyBytes());
             responseBytes[d].observe(e.responseBodyBytes());
         }
     }
 
-    private Points points(int direction, int method, int port, int status) {
-        int slot = (direction * METHODS.length + method) * (MAX_PORTS + 1) + port;
-        Points[] byStatus = points.get(slot);
-        if (byStatus == null) {
-            points.compareAndSet(slot, null, new Points[CODES]);
-            byStatus = points.get(slot);
+    /** Direction (1 bit), method (4), port (6), status (10) and destination, in one long. */
+    private static long key(int direction, int method, int port, int destination, int status) {
+        return status | (long) port << 10 | (long) method << 16 | (long) direction << 20 | (long) destination << 21;
+    }
+
+    private Points points(int direction, int method, int port, int destination, int status) {
+        long key = key(direction, method, port, destination, status);
+        Points p = points.get(key);
+        if (p != null) {
+            return p;
         }
-        Points p = byStatus[status];
-        if (p == null) {
-            int codeClassIndex = status == 0 ? 0 : status >= 600 ? status - 600 : status / 100;
-            if (series.getAndIncrement() >= MAX_SERIES) {
-                series.decrementAndGet();
-                overflowed[direction].inc();
-                Points o = overflow[direction][codeClassIndex];
-                if (o == null) { // made when first needed, so that a sidecar within bounds shows none
-                    String codeClass = codeClassIndex == 0 ? "none" : codeClassIndex + "xx";
-                    String dir = Direction.values()[direction].label();
-                    o = new Points(requests.labelValues(dir, OTHER, codeClass, OTHER, OTHER),
-                            duration.labelValues(dir, OTHER, codeClass, OTHER));
-                    overflow[direction][codeClassIndex] = o;
-                }
-                return o;
+        int codeClassIndex = status == 0 ? 0 : status >= 600 ? status - 600 : status / 100;
+        String dir = Direction.values()[direction].label();
+        String code = status == 0 ? "none" : status >= 600 ? OTHER : Integer.toString(status);
+        String codeClass = status == 0 ? "none" : codeClassIndex + "xx";
+        String dest = destinations.label(destination);
+        p = points.computeIfAbsent(key, () -> new Points(
+                requests.labelValues(dir, METHODS[method], codeClass, code, portLabels[port], dest),
+                duration.labelValues(dir, METHODS[method], codeClass, portLabels[port], dest),
+                otel(direction, METHODS[method], status, dest, portLabels[port])));
+        if (p != null) {
+            return p;
+        }
+        overflowed[direction].inc();
+        synchronized (overflow) {
+            Points o = overflow[direction][codeClassIndex];
+            if (o == null) { // made when first needed, so that a sidecar within bounds shows none
+                o = new Points(requests.labelValues(dir, OTHER, codeClass, OTHER, OTHER, OTHER),
+                        duration.labelValues(dir, OTHER, codeClass, OTHER, OTHER),
+                        otel(direction, OTHER, status, OTHER, OTHER));
+                overflow[direction][codeClassIndex] = o;
             }
-            // labelValues returns the same data point for the same labels, so a race here is harmless
-            // (it may count one combination twice toward MAX_SERIES: a bound, not an exact count)
-            String dir = Direction.values()[direction].label();
-            String code = status == 0 ? "none" : status >= 600 ? OTHER : Integer.toString(status);
-            String codeClass = status == 0 ? "none" : codeClassIndex + "xx";
-            p = new Points(requests.labelValues(dir, METHODS[method], codeClass, code, portLabels[port]),
-                    duration.labelValues(dir, METHODS[method], codeClass, portLabels[port]));
-            byStatus[status] = p;
+            return o;
         }
-        return p;
+    }
+
+    /**
+     * The OpenTelemetry histogram's point for these labels, or null when that option is off. As the
+     * semantic conventions ask: a method netra does not label is "_OTHER"; no response leaves the
+     * code empty with error_type "_OTHER"; a 5xx sets error_type to the code. An unregistered code
+     * is "_OTHER", as in netra's own metric it is "other".
+     */
+    private DistributionDataPoint otel(int direction, String method, int status, String destination, String port) {
+        if (otelServer == null) {
+            return null;
+        }
+        String m = method.equals(OTHER) ? "_OTHER" : method;
+        String code = status == 0 ? "" : status >= 600 ? "_OTHER" : Integer.toString(status);
+        String error = status == 0 ? "_OTHER" : status >= 500 && status < 600 || status == 605 ? code : "";
+        if (direction == Direction.INBOUND.ordinal()) {
+            return otelServer.labelValues(m, code, error, "http");
+        }
+        int colon = destination.lastIndexOf(':');
+        String address = colon > 0 && destination.indexOf(']') < colon ? destination.substring(0, colon) : destination;
+        return otelClient.labelValues(m, code, error, address, port, "http");
     }
 
     private static int method(String m) {

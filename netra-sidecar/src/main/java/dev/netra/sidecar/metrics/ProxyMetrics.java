@@ -70,14 +70,85 @@ public final class ProxyMetrics {
         }
     }
 
-    /** The data points one connection touches, bound to its direction. */
-    public record ConnectionMetrics(CounterDataPoint opened, CounterDataPoint closed, GaugeDataPoint active,
-                                    CounterDataPoint bytesToUpstream, CounterDataPoint bytesToClient,
-                                    Map<ConnectFailure, CounterDataPoint> connectFailures) {
+    /**
+     * The data points one connection touches: opened, bytes and connect failures bound to its
+     * direction and destination ({@link Destinations}), closed and active to its direction.
+     */
+    public static final class ConnectionMetrics {
+        private final CounterDataPoint opened;
+        private final CounterDataPoint closed;
+        private final GaugeDataPoint active;
+        private final CounterDataPoint bytesToUpstream;
+        private final CounterDataPoint bytesToClient;
+        private final Counter failures;
+        private final String direction;
+        private final String destination;
+        /** By {@link ConnectFailure} ordinal, labelled when first needed: most destinations never fail. */
+        private final java.util.concurrent.atomic.AtomicReferenceArray<CounterDataPoint> connectFailures =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(ConnectFailure.values().length);
+
+        ConnectionMetrics(CounterDataPoint opened, CounterDataPoint closed, GaugeDataPoint active,
+                          CounterDataPoint bytesToUpstream, CounterDataPoint bytesToClient, Counter failures,
+                          String direction, String destination) {
+            this.opened = opened;
+            this.closed = closed;
+            this.active = active;
+            this.bytesToUpstream = bytesToUpstream;
+            this.bytesToClient = bytesToClient;
+            this.failures = failures;
+            this.direction = direction;
+            this.destination = destination;
+        }
+
+        public CounterDataPoint opened() {
+            return opened;
+        }
+
+        public CounterDataPoint closed() {
+            return closed;
+        }
+
+        public GaugeDataPoint active() {
+            return active;
+        }
+
+        public CounterDataPoint bytesToUpstream() {
+            return bytesToUpstream;
+        }
+
+        public CounterDataPoint bytesToClient() {
+            return bytesToClient;
+        }
+
+        /** Counts a connect that failed for {@code reason}. */
+        public void connectFailed(ConnectFailure reason) {
+            connectFailure(reason).inc();
+        }
+
+        long connectFailures(ConnectFailure reason) {
+            CounterDataPoint p = connectFailures.get(reason.ordinal());
+            return p == null ? 0 : p.getLongValue();
+        }
+
+        private CounterDataPoint connectFailure(ConnectFailure reason) {
+            CounterDataPoint p = connectFailures.get(reason.ordinal());
+            if (p == null) {
+                connectFailures.compareAndSet(reason.ordinal(), null, failures.labelValues(direction, reason.label(), destination));
+                p = connectFailures.get(reason.ordinal());
+            }
+            return p;
+        }
     }
 
     private final PrometheusRegistry registry;
-    private final Map<Direction, ConnectionMetrics> byDirection = new EnumMap<>(Direction.class);
+    private final Destinations destinations;
+    private final Counter opened;
+    private final CounterDataPoint[] closed = new CounterDataPoint[2];
+    private final GaugeDataPoint[] active = new GaugeDataPoint[2];
+    private final Counter bytes;
+    private final Counter failures;
+    /** [direction * (destinations + 1) + destination], made when first used. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<ConnectionMetrics> byDestination;
     private final Map<Rejection, CounterDataPoint> rejections = new EnumMap<>(Rejection.class);
     private final CounterDataPoint limitHits;
     private final Map<AcceptError, CounterDataPoint> acceptErrors = new EnumMap<>(AcceptError.class);
@@ -92,25 +163,34 @@ public final class ProxyMetrics {
             new EnumMap<>(dev.netra.sidecar.detect.Protocol.class);
     private final Map<Direction, Map<Exchange.End, CounterDataPoint>> exchanges = new EnumMap<>(Direction.class);
 
+    /** With its own destinations, at the default limit: for tests. */
     public ProxyMetrics(PrometheusRegistry registry) {
+        this(registry, new Destinations(dev.netra.sidecar.config.MetricsConfig.DEFAULT.maxDestinations(), registry));
+    }
+
+    /** @param destinations the destination label's values, shared with {@link HttpMetrics} */
+    public ProxyMetrics(PrometheusRegistry registry, Destinations destinations) {
         this.registry = registry;
+        this.destinations = destinations;
+        this.byDestination = new java.util.concurrent.atomic.AtomicReferenceArray<>(2 * (destinations.other() + 1));
         // No exemplars (resources/prometheus.properties): none of these would carry a trace id.
         String version = ProxyMetrics.class.getPackage().getImplementationVersion();
         Gauge.builder().name("netra_build_info")
                 .help("Always 1: which netra and which Java this sidecar runs").labelNames("version", "java_version")
                 .register(registry).labelValues(version == null ? "dev" : version, Runtime.version().toString()).set(1);
-        Counter opened = Counter.builder().name("netra_tcp_connections_opened_total")
-                .help("Intercepted connections accepted and proxied").labelNames("direction").register(registry);
-        Counter closed = Counter.builder().name("netra_tcp_connections_closed_total")
+        opened = Counter.builder().name("netra_tcp_connections_opened_total")
+                .help("Intercepted connections accepted and proxied, by direction and original destination")
+                .labelNames("direction", "destination").register(registry);
+        Counter closedCounter = Counter.builder().name("netra_tcp_connections_closed_total")
                 .help("Intercepted connections finished").labelNames("direction").register(registry);
-        Gauge active = Gauge.builder().name("netra_tcp_connections_active")
+        Gauge activeGauge = Gauge.builder().name("netra_tcp_connections_active")
                 .help("Intercepted connections open now").labelNames("direction").register(registry);
-        Counter bytes = Counter.builder().name("netra_tcp_bytes_total")
-                .help("Bytes forwarded, by flow: to_upstream (client to destination) or to_client")
-                .labelNames("direction", "flow").register(registry);
-        Counter failures = Counter.builder().name("netra_tcp_connect_failures_total")
-                .help("Connects to the original destination that failed, by reason")
-                .labelNames("direction", "reason").register(registry);
+        bytes = Counter.builder().name("netra_tcp_bytes_total")
+                .help("Bytes forwarded, by flow: to_upstream (client to destination) or to_client, and original destination")
+                .labelNames("direction", "flow", "destination").register(registry);
+        failures = Counter.builder().name("netra_tcp_connect_failures_total")
+                .help("Connects to the original destination that failed, by reason and original destination")
+                .labelNames("direction", "reason", "destination").register(registry);
         Counter rejected = Counter.builder().name("netra_tcp_connections_rejected_total")
                 .help("Accepted connections closed without proxying, by reason")
                 .labelNames("reason").register(registry);
@@ -118,13 +198,8 @@ public final class ProxyMetrics {
                 .help("Times the listener waited because NETRA_MAX_CONNECTIONS connections were open")
                 .register(registry);
         for (Direction d : Direction.values()) {
-            Map<ConnectFailure, CounterDataPoint> f = new EnumMap<>(ConnectFailure.class);
-            for (ConnectFailure reason : ConnectFailure.values()) {
-                f.put(reason, failures.labelValues(d.label(), reason.label()));
-            }
-            byDirection.put(d, new ConnectionMetrics(opened.labelValues(d.label()), closed.labelValues(d.label()),
-                    active.labelValues(d.label()), bytes.labelValues(d.label(), "to_upstream"),
-                    bytes.labelValues(d.label(), "to_client"), Map.copyOf(f)));
+            closed[d.ordinal()] = closedCounter.labelValues(d.label());
+            active[d.ordinal()] = activeGauge.labelValues(d.label());
         }
         for (Rejection r : Rejection.values()) {
             rejections.put(r, rejected.labelValues(r.label()));
@@ -207,14 +282,66 @@ public final class ProxyMetrics {
     /** Bytes forwarded so far, both directions and flows: a cheap sign of activity. */
     public long bytesForwarded() {
         long n = 0;
-        for (ConnectionMetrics m : byDirection.values()) {
-            n += m.bytesToUpstream().getLongValue() + m.bytesToClient().getLongValue();
+        for (int i = 0; i < byDestination.length(); i++) {
+            ConnectionMetrics m = byDestination.get(i);
+            if (m != null) {
+                n += m.bytesToUpstream().getLongValue() + m.bytesToClient().getLongValue();
+            }
         }
         return n;
     }
 
+    /** Connections opened so far in {@code direction}, to every destination. */
+    public long opened(Direction direction) {
+        return sum(direction, m -> m.opened().getLongValue());
+    }
+
+    /** Bytes forwarded so far in {@code direction}, to every destination, towards the upstream or the client. */
+    public long bytes(Direction direction, boolean toUpstream) {
+        return sum(direction, m -> (toUpstream ? m.bytesToUpstream() : m.bytesToClient()).getLongValue());
+    }
+
+    /** Connects that failed for {@code reason} so far in {@code direction}, to every destination. */
+    public long connectFailures(Direction direction, ConnectFailure reason) {
+        return sum(direction, m -> m.connectFailures(reason));
+    }
+
+    private long sum(Direction direction, java.util.function.ToLongFunction<ConnectionMetrics> value) {
+        long n = 0;
+        for (int i = 0; i <= destinations.other(); i++) {
+            ConnectionMetrics m = byDestination.get(direction.ordinal() * (destinations.other() + 1) + i);
+            n += m == null ? 0 : value.applyAsLong(m);
+        }
+        return n;
+    }
+
+    /** Connections open now in {@code direction}. */
+    public double active(Direction direction) {
+        return active[direction.ordinal()].get();
+    }
+
+    /** The data points of a connection in {@code direction} to {@code destination} (its original destination). */
+    public ConnectionMetrics of(Direction direction, java.net.InetSocketAddress destination) {
+        return of(direction, destinations.of(destination));
+    }
+
+    /** The data points of a connection whose destination is not labelled ("other"): for tests and tools. */
     public ConnectionMetrics of(Direction direction) {
-        return byDirection.get(direction);
+        return of(direction, destinations.other());
+    }
+
+    private ConnectionMetrics of(Direction direction, int destination) {
+        int slot = direction.ordinal() * (destinations.other() + 1) + destination;
+        ConnectionMetrics m = byDestination.get(slot);
+        if (m == null) {
+            String d = direction.label();
+            String dest = destinations.label(destination);
+            byDestination.compareAndSet(slot, null, new ConnectionMetrics(opened.labelValues(d, dest),
+                    closed[direction.ordinal()], active[direction.ordinal()], bytes.labelValues(d, "to_upstream", dest),
+                    bytes.labelValues(d, "to_client", dest), failures, d, dest));
+            m = byDestination.get(slot);
+        }
+        return m;
     }
 
     public void rejected(Rejection reason) {

@@ -128,7 +128,7 @@ final class Connection implements Runnable {
                 ctx.metrics().rejected(Rejection.LOOP);
                 return;
             }
-            m = ctx.metrics().of(direction);
+            m = ctx.metrics().of(direction, target);
             m.opened().inc();
             m.active().inc();
             if (dev.netra.sidecar.log.LogGate.debug()) { // the addresses would be formatted for every connection otherwise

@@ -51,7 +51,7 @@ final class Dialer {
             up = SocketChannel.open(target.getAddress() instanceof Inet6Address
                     ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         } catch (IOException e) {
-            m.connectFailures().get(ConnectFailure.NO_DESCRIPTORS).inc();
+            m.connectFailed(ConnectFailure.NO_DESCRIPTORS);
             NO_SOCKET_LOG.warn("conn={} {} no socket for the upstream {}: {}"
                     + " (netra_tcp_connect_failures_total{reason=\"no_descriptors\"})", id, what, Addresses.format(target), e.getMessage());
             throw new ConnectFailed(ConnectFailure.NO_DESCRIPTORS, e);
@@ -68,7 +68,7 @@ final class Dialer {
                 case NoRouteToHostException ne -> ConnectFailure.UNREACHABLE;
                 default -> ConnectFailure.OTHER;
             };
-            m.connectFailures().get(reason).inc();
+            m.connectFailed(reason);
             Logger.info("conn={} {} connect to {} failed ({}): {}", id, what, Addresses.format(target), reason.label(), e.getMessage());
             try {
                 up.close();

@@ -22,10 +22,10 @@ class HttpMetricsTest {
                 Exchanges.response(200, "ok") + Exchanges.response(503, ""));
         Exchanges.play(Direction.OUTBOUND, 80, metrics, "BREW /pot HTTP/1.1\r\n\r\n", Exchanges.response(418, "tea"));
         String text = scrape(registry);
-        assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"503\",code_class=\"5xx\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"418\",code_class=\"4xx\",direction=\"outbound\",method=\"other\",port=\"80\"} 1"), text);
-        assertTrue(text.contains("netra_http_request_duration_seconds_count{code_class=\"2xx\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"503\",code_class=\"5xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"418\",code_class=\"4xx\",destination=\"10.0.0.2:80\",direction=\"outbound\",method=\"other\",port=\"80\"} 1"), text);
+        assertTrue(text.contains("netra_http_request_duration_seconds_count{code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
         assertTrue(text.contains("netra_http_response_body_bytes_sum{direction=\"inbound\"} 2.0"), text);
         assertFalse(text.contains("/a"), "no paths in labels");
     }
@@ -60,8 +60,8 @@ class HttpMetricsTest {
         long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(series <= 62, series + " series for 400 codes (58 registered, 4 classes of others):\n" + text);
         assertTrue(text.contains("netra_http_requests_total{code=\"299\"") == false, text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"other\",code_class=\"2xx\",direction=\"outbound\",method=\"GET\",port=\"80\"} 90"), text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"404\",code_class=\"4xx\",direction=\"outbound\",method=\"GET\",port=\"80\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"other\",code_class=\"2xx\",destination=\"svc\",direction=\"outbound\",method=\"GET\",port=\"80\"} 90"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"404\",code_class=\"4xx\",destination=\"svc\",direction=\"outbound\",method=\"GET\",port=\"80\"} 1"), text);
     }
 
     @Test
@@ -96,13 +96,74 @@ class HttpMetricsTest {
     }
 
     @Test
+    void destinationLabelsStayAtTheLimitUnderAFloodOfAuthorities() throws IOException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Destinations destinations = new Destinations(5, registry);
+        HttpMetrics metrics = new HttpMetrics(registry, destinations, false);
+        StringBuilder requests = new StringBuilder();
+        StringBuilder responses = new StringBuilder();
+        int flood = 120; // at most HttpSession's pipeline per connection
+        for (int i = 0; i < flood; i++) {
+            requests.append("GET / HTTP/1.1\r\nHost: tenant-").append(i).append(".example:8080\r\n\r\n");
+            responses.append(Exchanges.response(200, ""));
+        }
+        Exchanges.play(Direction.OUTBOUND, 8080, metrics, requests.toString(), responses.toString());
+        // the same authority in another case, and hostile values, once the limit is reached
+        Exchanges.play(Direction.OUTBOUND, 8080, metrics, "GET / HTTP/1.1\r\nHost: TENANT-1.Example:8080\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: a\"b{c}\r\n\r\n" + "GET / HTTP/1.1\r\nHost: " + "x".repeat(300) + "\r\n\r\n",
+                Exchanges.response(200, "").repeat(3));
+        String text = scrape(registry);
+        java.util.Set<String> values = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("destination=\"([^\"]*)\"").matcher(text);
+        while (m.find()) {
+            values.add(m.group(1));
+        }
+        assertTrue(values.equals(java.util.Set.of("tenant-0.example:8080", "tenant-1.example:8080", "tenant-2.example:8080",
+                "tenant-3.example:8080", "tenant-4.example:8080", "other")), values.toString());
+        assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"tenant-1.example:8080\","
+                + "direction=\"outbound\",method=\"GET\",port=\"8080\"} 2"), "the other spelling counts as the same: " + text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"other\","
+                + "direction=\"outbound\",method=\"GET\",port=\"8080\"} " + (flood - 5 + 2)), text);
+        assertTrue(text.contains("netra_metrics_destinations_overflow_total " + (flood - 5 + 2) + ".0"), text);
+        assertFalse(text.contains("xxxxxxxx") || text.contains("a\\\"b"), "no hostile value in a label");
+    }
+
+    @Test
+    void openTelemetryNamesFollowTheSemanticConventions() throws IOException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        HttpMetrics metrics = new HttpMetrics(registry, new Destinations(10, registry), true);
+        Exchanges.play(Direction.INBOUND, 8080, metrics, Exchanges.get("/a") + Exchanges.get("/b"),
+                Exchanges.response(200, "ok") + Exchanges.response(503, ""));
+        Exchanges.play(Direction.OUTBOUND, 80, metrics, "BREW /pot HTTP/1.1\r\nHost: Pots.Example:80\r\n\r\n",
+                Exchanges.response(418, "tea"));
+        String text = scrape(registry);
+        assertTrue(text.contains("http_server_request_duration_seconds_count{error_type=\"\",http_request_method=\"GET\","
+                + "http_response_status_code=\"200\",url_scheme=\"http\"} 1"), text);
+        assertTrue(text.contains("http_server_request_duration_seconds_count{error_type=\"503\",http_request_method=\"GET\","
+                + "http_response_status_code=\"503\",url_scheme=\"http\"} 1"), text);
+        assertTrue(text.contains("http_client_request_duration_seconds_count{error_type=\"\",http_request_method=\"_OTHER\","
+                + "http_response_status_code=\"418\",server_address=\"pots.example\",server_port=\"80\",url_scheme=\"http\"} 1"), text);
+        assertTrue(text.contains("http_server_request_duration_seconds_bucket{error_type=\"\",http_request_method=\"GET\","
+                + "http_response_status_code=\"200\",url_scheme=\"http\",le=\"0.005\"}"), "OpenTelemetry's buckets: " + text);
+    }
+
+    @Test
+    void withoutTheOptionNoOpenTelemetryNames() throws IOException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        HttpMetrics metrics = new HttpMetrics(registry);
+        Exchanges.play(Direction.INBOUND, 8080, metrics, Exchanges.get("/a"), Exchanges.response(200, "ok"));
+        assertFalse(scrape(registry).contains("http_server_request_duration"));
+    }
+
+    @Test
     void countingRunsNoExemplarSampler() throws Exception {
         // Exemplars would carry no trace id (no span is current on a copy loop's thread), and their
         // sampler re-arms itself on a timer thread: prometheus.properties turns them off for all
         // metrics, the library's JVM ones included (a collection increments the allocation counter).
         PrometheusRegistry registry = new PrometheusRegistry();
-        HttpMetrics metrics = new HttpMetrics(registry);
-        ProxyMetrics proxy = new ProxyMetrics(registry);
+        Destinations destinations = new Destinations(10, registry);
+        HttpMetrics metrics = new HttpMetrics(registry, destinations, false);
+        ProxyMetrics proxy = new ProxyMetrics(registry, destinations);
         RuntimeMetrics.register(registry);
         Exchanges.play(Direction.INBOUND, 8080, metrics, Exchanges.get("/a"), Exchanges.response(200, "ok"));
         proxy.of(Direction.INBOUND).bytesToClient().inc(10);

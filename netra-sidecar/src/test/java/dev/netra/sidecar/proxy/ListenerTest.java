@@ -109,11 +109,10 @@ class ListenerTest {
             assertArrayEquals(payload, got);
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
-        ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
-        assertEquals(1, inbound.opened().getLongValue(), "target IP is the socket's own: inbound");
-        assertEquals(payload.length, inbound.bytesToUpstream().getLongValue());
-        assertEquals(payload.length, inbound.bytesToClient().getLongValue());
-        assertEquals(0, inbound.active().get());
+        assertEquals(1, metrics.opened(Direction.INBOUND), "target IP is the socket's own: inbound");
+        assertEquals(payload.length, metrics.bytes(Direction.INBOUND, true));
+        assertEquals(payload.length, metrics.bytes(Direction.INBOUND, false));
+        assertEquals(0, metrics.active(Direction.INBOUND));
         assertEquals(0, listener.buffers().largeInUse(), "bulk flows handed their large buffers back");
     }
 
@@ -217,9 +216,8 @@ class ListenerTest {
                 "its directions moved to virtual threads to splice, each at most once");
         assertEquals(0, listener.pipes().inUse(), "and gave their pipes back");
         assertEquals(0, listener.buffers().largeInUse(), "no large buffer was needed");
-        ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
-        assertEquals(payload.length, inbound.bytesToUpstream().getLongValue(), "spliced bytes are counted");
-        assertEquals(payload.length, inbound.bytesToClient().getLongValue());
+        assertEquals(payload.length, metrics.bytes(Direction.INBOUND, true), "spliced bytes are counted");
+        assertEquals(payload.length, metrics.bytes(Direction.INBOUND, false));
     }
 
     @Test
@@ -417,9 +415,8 @@ class ListenerTest {
         assertTrue(metrics.splicedFlows() >= 2, "the request bodies and the response bodies went by splice");
         assertEquals(0, listener.pipes().inUse(), "and gave their pipes back");
         assertEquals(4, metrics.exchangeCount(Direction.OUTBOUND, dev.netra.sidecar.http.Exchange.End.COMPLETE));
-        ProxyMetrics.ConnectionMetrics outbound = metrics.of(Direction.OUTBOUND);
-        assertEquals(sent, outbound.bytesToUpstream().getLongValue(), "spliced bytes are counted once");
-        assertEquals(received, outbound.bytesToClient().getLongValue());
+        assertEquals(sent, metrics.bytes(Direction.OUTBOUND, true), "spliced bytes are counted once");
+        assertEquals(received, metrics.bytes(Direction.OUTBOUND, false));
     }
 
     @Test
@@ -471,7 +468,7 @@ class ListenerTest {
             assertEquals("hello", new String(s.getInputStream().readAllBytes()));
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
-        assertEquals(1, metrics.of(Direction.OUTBOUND).opened().getLongValue());
+        assertEquals(1, metrics.opened(Direction.OUTBOUND));
     }
 
     @Test
@@ -529,10 +526,9 @@ class ListenerTest {
             echoed(first, 1000, 4);
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
-        ProxyMetrics.ConnectionMetrics inbound = metrics.of(Direction.INBOUND);
         long bytes = 1000 + 1000 + 20 * 3000 + 3000 + 1000;
-        assertEquals(bytes, inbound.bytesToUpstream().getLongValue(), "counted once across the move");
-        assertEquals(bytes, inbound.bytesToClient().getLongValue());
+        assertEquals(bytes, metrics.bytes(Direction.INBOUND, true), "counted once across the move");
+        assertEquals(bytes, metrics.bytes(Direction.INBOUND, false));
     }
 
     @Test
@@ -566,7 +562,7 @@ class ListenerTest {
         }
         assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() < 2000);
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
-        assertEquals(1, metrics.of(Direction.OUTBOUND).connectFailures().get(ConnectFailure.REFUSED).getLongValue());
+        assertEquals(1, metrics.connectFailures(Direction.OUTBOUND, ConnectFailure.REFUSED));
     }
 
     @Test
@@ -594,7 +590,7 @@ class ListenerTest {
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
         assertEquals(1, metrics.rejectedCount(Rejection.NO_ORIGINAL_DESTINATION));
-        assertEquals(0, metrics.of(Direction.INBOUND).opened().getLongValue());
+        assertEquals(0, metrics.opened(Direction.INBOUND));
     }
 
     @Test

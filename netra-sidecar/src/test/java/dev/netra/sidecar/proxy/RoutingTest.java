@@ -252,8 +252,8 @@ class RoutingTest {
                 request("/after", v1.port(), ""));
         assertTrue(got.get(0).startsWith("502 netra: routed target 127.0.0.4:" + dead + " cannot be reached"), got.get(0));
         assertEquals("200 v1 /after", got.get(1), "the connection goes on");
-        assertEquals(1, metrics.of(dev.netra.sidecar.Direction.OUTBOUND).connectFailures()
-                .get(dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure.REFUSED).getLongValue(),
+        assertEquals(1, metrics.connectFailures(dev.netra.sidecar.Direction.OUTBOUND,
+                dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure.REFUSED),
                 "counted like a plain connection's failed connect");
     }
 
@@ -316,7 +316,7 @@ class RoutingTest {
         }
         assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
         assertTrue(metrics.movesToVirtualThreads() <= 2, "no direction moved twice");
-        assertEquals(received, metrics.of(Direction.OUTBOUND).bytesToClient().getLongValue(), "counted once across the moves");
+        assertEquals(received, metrics.bytes(Direction.OUTBOUND, false), "counted once across the moves");
     }
 
     /** One request on {@code s} and its whole response, checked: returns the response's bytes. */
