@@ -11,6 +11,7 @@ import dev.netra.sidecar.http.RequestIdStoreMetrics;
 import dev.netra.sidecar.admin.ProfilingServer;
 import dev.netra.sidecar.metrics.Destinations;
 import dev.netra.sidecar.metrics.HttpMetrics;
+import dev.netra.sidecar.metrics.LabelledRegistry;
 import dev.netra.sidecar.metrics.ProxyMetrics;
 import dev.netra.sidecar.metrics.RuntimeMetrics;
 import dev.netra.sidecar.metrics.StatsdReporter;
@@ -125,7 +126,7 @@ public final class Main {
             Logger.info("netra sidecar starting, config: {}", String.join(" ", config.describe()));
             Logger.info("listening for intercepted connections on {}", listener.localAddress());
             admin = Binding.retrying("NETRA_PROMETHEUS_PORT", config.admin().prometheusPort(),
-                    () -> new AdminServer(config.admin().prometheusPort(), metrics.registry(),
+                    () -> new AdminServer(config.admin().prometheusPort(), scraped(registry, config),
                             () -> listener.accepting() && tracing.up(), listener::alive));
             if (config.admin().pprofPort() != 0) {
                 profiling = Binding.retrying("NETRA_PPROF_PORT", config.admin().pprofPort(),
@@ -174,6 +175,16 @@ public final class Main {
                     }
                 },
                 metrics::httpFallback);
+    }
+
+    /** What /metrics serves: the registry, with NETRA_METRICS_POD_LABELS the pod's labels on every series. */
+    private static PrometheusRegistry scraped(PrometheusRegistry registry, SidecarConfig config) {
+        Map<String, String> labels = config.admin().metrics().constantLabels();
+        if (labels.isEmpty()) {
+            return registry;
+        }
+        return new LabelledRegistry(registry, io.prometheus.metrics.model.snapshots.Labels.of(
+                new java.util.ArrayList<>(labels.keySet()), new java.util.ArrayList<>(labels.values())));
     }
 
     /**

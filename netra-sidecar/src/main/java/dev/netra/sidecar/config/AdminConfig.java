@@ -18,9 +18,9 @@ import java.net.InetAddress;
 public record AdminConfig(int prometheusPort, int pprofPort, InetAddress pprofBind, boolean statsdEnabled,
                           String statsdAddress, String statsdPrefix, String accessLog, boolean jsonLog,
                           MetricsConfig metrics) {
-    static AdminConfig from(Settings.Values v) {
+    static AdminConfig from(Settings.Values v, Env env) {
         return new AdminConfig(v.get(Settings.PROMETHEUS_PORT), v.get(Settings.PPROF_PORT), v.get(Settings.PPROF_BIND),
                 v.get(Settings.STATSD_ENABLED), v.get(Settings.STATSD_ADDRESS), v.get(Settings.STATSD_PREFIX),
-                v.get(Settings.ACCESS_LOG), v.get(Settings.LOG_FORMAT).equals("json"), MetricsConfig.from(v));
+                v.get(Settings.ACCESS_LOG), v.get(Settings.LOG_FORMAT).equals("json"), MetricsConfig.from(v, env));
     }
 }

@@ -145,6 +145,9 @@ public final class Settings {
     static final Setting<Boolean> METRICS_OTEL_NAMES = flag("NETRA_METRICS_OTEL_NAMES", false,
             "also export OpenTelemetry's HTTP duration histograms, `http_server_request_duration_seconds` (inbound) and"
                     + " `http_client_request_duration_seconds` (outbound), with their semantic-convention labels");
+    static final Setting<Boolean> METRICS_POD_LABELS = flag("NETRA_METRICS_POD_LABELS", false,
+            "add `pod` and `namespace` labels (POD_NAME and POD_NAMESPACE, from the downward API) to every series on"
+                    + " /metrics, for a scraper that does not add them itself (the PodMonitor in `monitoring/` does)");
     static final Setting<String> STATSD_PREFIX = new Setting<>("NETRA_STATSD_PREFIX", "\"\"", "prefix of every statsd name",
             env -> env.string("NETRA_STATSD_PREFIX", ""), v -> v);
 
@@ -158,7 +161,7 @@ public final class Settings {
             ROUTING_CONTEXT_CLEANUP, ROUTING_REWRITE_HOST, ROUTING_ALLOWED_TARGETS, ROUTING_TRUSTED_SOURCES,
             ROUTING_MAX_ENTRIES, UPSTREAM_IDLE_TIMEOUT,
             PROMETHEUS_PORT, PPROF_PORT, PPROF_BIND, STATSD_ENABLED, STATSD_ADDRESS, STATSD_PREFIX, ACCESS_LOG,
-            LOG_FORMAT, METRICS_MAX_DESTINATIONS, METRICS_OTEL_NAMES);
+            LOG_FORMAT, METRICS_MAX_DESTINATIONS, METRICS_OTEL_NAMES, METRICS_POD_LABELS);
 
     /** One of {@code allowed}, case-insensitive, else an error naming the variable and the choices. */
     private static String choice(Env env, String name, String def, String... allowed) {

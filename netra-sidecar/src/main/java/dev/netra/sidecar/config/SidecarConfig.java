@@ -52,7 +52,7 @@ public record SidecarConfig(String serviceName, LogLevel logLevel, ProxyConfig p
         line.addAll(tracing.describe());
         line.replaceAll(Secrets::withoutUserinfo); // whatever variable a URL with a password was put in
         return new SidecarConfig(serviceName, v.get(Settings.LOGGER_LEVEL), ProxyConfig.from(v), HttpConfig.from(v), tracing,
-                RoutingConfig.from(v), AdminConfig.from(v), List.copyOf(line));
+                RoutingConfig.from(v), AdminConfig.from(v, env), List.copyOf(line));
     }
 
     private static String serviceName(List<String> args) {

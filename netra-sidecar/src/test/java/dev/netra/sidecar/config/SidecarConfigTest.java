@@ -121,4 +121,18 @@ class SidecarConfigTest {
         assertThrows(ConfigException.class,
                 () -> SidecarConfig.from(Map.of("NETRA_HTTP_X_SOURCE_VALUE", "a\r\nX-Evil: 1"), ARGS));
     }
+
+    @Test
+    void operatorViewsAreConfiguredFromTheTable() {
+        SidecarConfig c = SidecarConfig.from(Map.of("NETRA_LOG_FORMAT", "JSON", "NETRA_METRICS_MAX_DESTINATIONS", "7",
+                "NETRA_METRICS_OTEL_NAMES", "true", "NETRA_METRICS_POD_LABELS", "true", "POD_NAME", "shop-1",
+                "POD_NAMESPACE", "prod"), ARGS);
+        assertTrue(c.admin().jsonLog());
+        assertEquals(new MetricsConfig(7, true, Map.of("pod", "shop-1", "namespace", "prod")), c.admin().metrics());
+        assertEquals(MetricsConfig.DEFAULT, SidecarConfig.from(Map.of(), ARGS).admin().metrics());
+        assertEquals("NETRA_LOG_FORMAT='yaml' is invalid: expected text, json", assertThrows(ConfigException.class,
+                () -> SidecarConfig.from(Map.of("NETRA_LOG_FORMAT", "yaml"), ARGS)).getMessage());
+        assertTrue(assertThrows(ConfigException.class, () -> SidecarConfig.from(Map.of("NETRA_METRICS_POD_LABELS", "true",
+                "POD_NAME", "shop-1"), ARGS)).getMessage().startsWith("NETRA_METRICS_POD_LABELS=true needs POD_NAMESPACE"));
+    }
 }
