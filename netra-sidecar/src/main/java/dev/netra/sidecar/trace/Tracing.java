@@ -23,8 +23,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -142,14 +140,7 @@ public final class Tracing implements AutoCloseable {
     private static SpanExporter exporters(TracingConfig c) {
         List<SpanExporter> exporters = new ArrayList<>();
         if (c.otlpEndpoint() != null) {
-            OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
-                    .setEndpoint(c.otlpEndpoint().toString())
-                    .setTimeout(c.otlpTimeout());
-            c.otlpHeaders().forEach(b::addHeader);
-            if ("http".equalsIgnoreCase(c.otlpEndpoint().getScheme())) {
-                PlainHttpTls.installAsDefault();
-            }
-            exporters.add(b.build());
+            exporters.add(new OtlpSpanExporter(c.otlpEndpoint(), c.otlpHeaders(), c.otlpTimeout()));
         }
         if (c.jaegerAgent() != null) {
             exporters.add(new JaegerUdpExporter(c.jaegerAgent()));
