@@ -26,6 +26,8 @@ public final class Destinations {
     private final String[] labels;
     /** A value as received (and its lower-case form) to its index. */
     private final ConcurrentHashMap<String, Integer> index = new ConcurrentHashMap<>();
+    /** An original destination to its index: at most {@code max} entries, those with a label of their own. */
+    private final ConcurrentHashMap<InetSocketAddress, Integer> byAddress = new ConcurrentHashMap<>();
     private volatile int used;
     private final CounterDataPoint overflow;
 
@@ -71,14 +73,21 @@ public final class Destinations {
         return overflowed();
     }
 
-    /** The index of an original destination. */
+    /** The index of an original destination: one lookup for an address seen before, formatted only the first time. */
     public int of(InetSocketAddress destination) {
         if (destination == null || destination.getAddress() == null) {
             return overflowed();
         }
-        // Formatted per connection, not per read: the address of a connection is looked up once.
+        Integer known = byAddress.get(destination);
+        if (known != null) {
+            return known;
+        }
         String host = destination.getAddress().getHostAddress();
-        return of(host.indexOf(':') >= 0 ? "[" + host + "]:" + destination.getPort() : host + ":" + destination.getPort());
+        int i = of(host.indexOf(':') >= 0 ? "[" + host + "]:" + destination.getPort() : host + ":" + destination.getPort());
+        if (i != max && byAddress.size() < max) {
+            byAddress.put(destination, i);
+        }
+        return i;
     }
 
     private int overflowed() {
