@@ -31,6 +31,7 @@ final class ConnectionThreads implements AutoCloseable {
     private final Runnable moved;
     /** Null when no connection runs on platform threads. */
     private final ThreadPoolExecutor platform;
+    private final VirtualThreadScheduler virtual;
 
     /**
      * @param platformConnections connections that may run on platform threads (two threads each)
@@ -38,6 +39,12 @@ final class ConnectionThreads implements AutoCloseable {
      * @param moved               told of each direction that {@link #continueOnVirtualThread moves}
      */
     ConnectionThreads(int platformConnections, IntSupplier openConnections, Runnable moved) {
+        this(platformConnections, openConnections, moved, VirtualThreadScheduler.jdk());
+    }
+
+    /** @param virtual where virtual threads run (NETRA_SCHEDULER) */
+    ConnectionThreads(int platformConnections, IntSupplier openConnections, Runnable moved, VirtualThreadScheduler virtual) {
+        this.virtual = virtual;
         this.platformConnections = platformConnections;
         this.openConnections = openConnections;
         this.moved = moved;
@@ -57,7 +64,7 @@ final class ConnectionThreads implements AutoCloseable {
     /** Starts {@code connection}: on a platform thread while the sidecar is not {@link #crowded}. */
     void start(Connection connection) {
         if (platform == null || crowded() || !offered(connection)) {
-            Thread.ofVirtual().name("netra-conn-" + connection.id()).start(connection);
+            virtual.start("netra-conn-" + connection.id(), connection);
         }
     }
 
@@ -68,7 +75,7 @@ final class ConnectionThreads implements AutoCloseable {
     FutureTask<Void> startSecond(long connectionId, Runnable direction) {
         FutureTask<Void> task = new FutureTask<>(direction, null);
         if (platform == null || Thread.currentThread().isVirtual() || !offered(task)) {
-            Thread.ofVirtual().name("netra-conn-" + connectionId + "-rev").start(task);
+            virtual.start("netra-conn-" + connectionId + "-rev", task);
         }
         return task;
     }
@@ -108,7 +115,7 @@ final class ConnectionThreads implements AutoCloseable {
     void continueOnVirtualThread(long connectionId, Runnable rest, Runnable abort) {
         moved.run();
         try {
-            Thread.ofVirtual().name("netra-conn-" + connectionId).start(rest).join();
+            virtual.start("netra-conn-" + connectionId, rest).join();
         } catch (InterruptedException e) {
             abort.run();
             Thread.currentThread().interrupt();
