@@ -1,13 +1,10 @@
 package dev.netra.sidecar.metrics;
 
 import dev.netra.sidecar.Direction;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +18,7 @@ class HttpMetricsTest {
         Exchanges.play(Direction.INBOUND, 8080, metrics, Exchanges.get("/a") + Exchanges.get("/b"),
                 Exchanges.response(200, "ok") + Exchanges.response(503, ""));
         Exchanges.play(Direction.OUTBOUND, 80, metrics, "BREW /pot HTTP/1.1\r\n\r\n", Exchanges.response(418, "tea"));
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
         assertTrue(text.contains("netra_http_requests_total{code=\"503\",code_class=\"5xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
         assertTrue(text.contains("netra_http_requests_total{code=\"418\",code_class=\"4xx\",destination=\"10.0.0.2:80\",direction=\"outbound\",method=\"other\",port=\"80\"} 1"), text);
@@ -37,7 +34,7 @@ class HttpMetricsTest {
         for (int port = 1000; port < 1000 + HttpMetrics.MAX_PORTS + 10; port++) {
             Exchanges.play(Direction.OUTBOUND, port, metrics, Exchanges.get("/"), Exchanges.response(200, ""));
         }
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         long ports = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(ports == HttpMetrics.MAX_PORTS + 1, text);
         assertTrue(text.contains("port=\"other\"} 10"), text);
@@ -56,7 +53,7 @@ class HttpMetricsTest {
             }
             Exchanges.play(Direction.OUTBOUND, 80, metrics, requests.toString(), responses.toString());
         }
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(series <= 62, series + " series for 400 codes (58 registered, 4 classes of others):\n" + text);
         assertTrue(text.contains("netra_http_requests_total{code=\"299\"") == false, text);
@@ -83,7 +80,7 @@ class HttpMetricsTest {
                 Exchanges.play(Direction.INBOUND, 10_000 + port, metrics, req.toString(), res.toString());
             }
         }
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(series <= HttpMetrics.MAX_SERIES + 6, series + " series");
         double counted = text.lines().filter(l -> l.startsWith("netra_http_requests_total{"))
@@ -112,7 +109,7 @@ class HttpMetricsTest {
         Exchanges.play(Direction.OUTBOUND, 8080, metrics, "GET / HTTP/1.1\r\nHost: TENANT-1.Example:8080\r\n\r\n"
                 + "GET / HTTP/1.1\r\nHost: a\"b{c}\r\n\r\n" + "GET / HTTP/1.1\r\nHost: " + "x".repeat(300) + "\r\n\r\n",
                 Exchanges.response(200, "").repeat(3));
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         java.util.Set<String> values = new java.util.TreeSet<>();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("destination=\"([^\"]*)\"").matcher(text);
         while (m.find()) {
@@ -136,7 +133,7 @@ class HttpMetricsTest {
                 Exchanges.response(200, "ok") + Exchanges.response(503, ""));
         Exchanges.play(Direction.OUTBOUND, 80, metrics, "BREW /pot HTTP/1.1\r\nHost: Pots.Example:80\r\n\r\n",
                 Exchanges.response(418, "tea"));
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         assertTrue(text.contains("http_server_request_duration_seconds_count{error_type=\"\",http_request_method=\"GET\","
                 + "http_response_status_code=\"200\",url_scheme=\"http\"} 1"), text);
         assertTrue(text.contains("http_server_request_duration_seconds_count{error_type=\"503\",http_request_method=\"GET\","
@@ -152,7 +149,7 @@ class HttpMetricsTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         HttpMetrics metrics = new HttpMetrics(registry);
         Exchanges.play(Direction.INBOUND, 8080, metrics, Exchanges.get("/a"), Exchanges.response(200, "ok"));
-        assertFalse(scrape(registry).contains("http_server_request_duration"));
+        assertFalse(Scrapes.text(registry).contains("http_server_request_duration"));
     }
 
     @Test
@@ -172,11 +169,5 @@ class HttpMetricsTest {
         Thread.sleep(200);
         assertFalse(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("prometheus-metrics-scheduler")),
                 "no exemplar sampler thread");
-    }
-
-    private static String scrape(PrometheusRegistry registry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
-        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -4,14 +4,11 @@ import dev.netra.sidecar.Direction;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.metrics.StateSet;
 import io.prometheus.metrics.core.metrics.Summary;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,8 +29,8 @@ class LabelledRegistryTest {
         Exchanges.play(Direction.INBOUND, 8080, http, Exchanges.get("/a"), Exchanges.response(200, "ok"));
         proxy.of(Direction.INBOUND).bytesToClient().inc(10);
 
-        String plain = scrape(registry);
-        String labelled = scrape(new LabelledRegistry(registry, Labels.of("pod", "shop-7d9f", "namespace", "prod")));
+        String plain = Scrapes.text(registry);
+        String labelled = Scrapes.text(new LabelledRegistry(registry, Labels.of("pod", "shop-7d9f", "namespace", "prod")));
         List<String> samples = labelled.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
         assertTrue(samples.size() > 100, samples.size() + " samples");
         for (String s : samples) {
@@ -44,11 +41,5 @@ class LabelledRegistryTest {
                 + "direction=\"inbound\",method=\"GET\",namespace=\"prod\",pod=\"shop-7d9f\",port=\"8080\"} 1.0"), labelled);
         assertTrue(labelled.contains("test_summary_sum{namespace=\"prod\",pod=\"shop-7d9f\"} 3.0"), labelled);
         assertTrue(labelled.contains("test_state{namespace=\"prod\",pod=\"shop-7d9f\",test_state=\"a\"} 1"), labelled);
-    }
-
-    private static String scrape(PrometheusRegistry registry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
-        return out.toString(StandardCharsets.UTF_8);
     }
 }

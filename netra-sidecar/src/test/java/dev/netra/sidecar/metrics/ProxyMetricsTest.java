@@ -1,15 +1,12 @@
 package dev.netra.sidecar.metrics;
 
 import dev.netra.sidecar.Direction;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -32,7 +29,7 @@ class ProxyMetricsTest {
         }
         InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("fd00::1"), 80);
         assertSame(metrics.of(Direction.INBOUND, v6), metrics.of(Direction.INBOUND, v6), "resolved once per label set");
-        String text = scrape(registry);
+        String text = Scrapes.text(registry);
         assertTrue(text.contains("netra_tcp_connections_opened_total{destination=\"10.0.0.1:5432\",direction=\"outbound\"} 1.0"), text);
         assertTrue(text.contains("netra_tcp_connections_opened_total{destination=\"other\",direction=\"outbound\"} 17.0"), text);
         assertTrue(text.contains("netra_tcp_bytes_total{destination=\"10.0.0.3:5432\",direction=\"outbound\",flow=\"to_upstream\"} 100.0"), text);
@@ -43,11 +40,5 @@ class ProxyMetricsTest {
         assertEquals(2000, metrics.bytes(Direction.OUTBOUND, true));
         assertEquals(1, metrics.connectFailures(Direction.OUTBOUND, ProxyMetrics.ConnectFailure.REFUSED));
         assertTrue(text.contains("netra_metrics_destinations_overflow_total 19.0"), "17 outbound and the IPv6 one twice: " + text);
-    }
-
-    private static String scrape(PrometheusRegistry registry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
-        return out.toString(StandardCharsets.UTF_8);
     }
 }
