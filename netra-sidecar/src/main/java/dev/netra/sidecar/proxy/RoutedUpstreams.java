@@ -65,6 +65,9 @@ final class RoutedUpstreams {
     private final SwitchableChannel toUpstream;
     /** Bounded by the session's pipeline limit: a deeper pipeline falls back and stops adding. */
     private final LinkedBlockingQueue<Entry> order = new LinkedBlockingQueue<>();
+    /** Idle upstream connections one client connection keeps, over all destinations. */
+    static final int MAX_IDLE = 16;
+    /** Idle upstreams by destination, most recent first; a destination with none has no entry. At most {@link #MAX_IDLE} in all. */
     private final Map<InetSocketAddress, ArrayDeque<Upstream>> idle = new HashMap<>();
     /** Upstreams open now (busy or idle): bounded by the destinations in use, as retired ones leave. */
     private final List<Upstream> opened = new ArrayList<>();
@@ -183,8 +186,8 @@ final class RoutedUpstreams {
             }
             synchronized (idle) {
                 ArrayDeque<Upstream> free = idle.get(u.address);
-                if (free != null) {
-                    free.remove(u);
+                if (free != null && free.remove(u) && free.isEmpty()) {
+                    idle.remove(u.address);
                 }
             }
             rawUpstream = u;
@@ -201,6 +204,9 @@ final class RoutedUpstreams {
                 ArrayDeque<Upstream> free = idle.get(dest);
                 while (free != null && !free.isEmpty()) {
                     Upstream u = free.pollFirst();
+                    if (free.isEmpty()) {
+                        idle.remove(dest); // the map holds destinations with idle upstreams only
+                    }
                     if (u.channel.isOpen() && now - u.idleSince < ctx.config().routing().upstreamIdleTimeout().toNanos()) {
                         return u;
                     }
@@ -256,7 +262,33 @@ final class RoutedUpstreams {
         synchronized (idle) {
             u.current = null;
             idle.computeIfAbsent(u.address, a -> new ArrayDeque<>()).addFirst(u);
+            int kept = 0;
+            for (ArrayDeque<Upstream> free : idle.values()) {
+                kept += free.size();
+            }
+            if (kept > MAX_IDLE) {
+                retireLongestIdle();
+            }
             idle.notifyAll();
+        }
+    }
+
+    /** Closes the upstream idle the longest: a client routing to ever new destinations holds {@value #MAX_IDLE} at most. */
+    private void retireLongestIdle() {
+        Upstream oldest = null;
+        for (ArrayDeque<Upstream> free : idle.values()) {
+            Upstream last = free.peekLast();
+            if (last != null && (oldest == null || last.idleSince < oldest.idleSince)) {
+                oldest = last;
+            }
+        }
+        if (oldest != null) {
+            ArrayDeque<Upstream> free = idle.get(oldest.address);
+            free.pollLast();
+            if (free.isEmpty()) {
+                idle.remove(oldest.address);
+            }
+            retire(oldest);
         }
     }
 

@@ -21,6 +21,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,6 +60,8 @@ class RoutingTest {
         final ServerSocket socket;
         final String name;
         final AtomicInteger connections = new AtomicInteger();
+        /** Connections open now: the proxy closed the others. */
+        final AtomicInteger open = new AtomicInteger();
         final List<String> heads = new CopyOnWriteArrayList<>();
 
         Server(String name, InetAddress bind, long delayMillis) throws IOException {
@@ -68,7 +72,14 @@ class RoutingTest {
                     try {
                         Socket s = socket.accept();
                         connections.incrementAndGet();
-                        Thread.ofVirtual().start(() -> serve(s, delayMillis));
+                        open.incrementAndGet();
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                serve(s, delayMillis);
+                            } finally {
+                                open.decrementAndGet();
+                            }
+                        });
                     } catch (IOException e) {
                         return;
                     }
@@ -189,6 +200,38 @@ class RoutingTest {
             assertEquals("v2 /late", new String(in.readNBytes("v2 /late".length()), StandardCharsets.US_ASCII),
                     "a port in NETRA_HTTP_PORTS waits for the first request however late, and routes it");
         }
+    }
+
+    @Test
+    void aClientRoutingToEverNewDestinationsKeepsABoundedPoolOfIdleUpstreams() throws Exception {
+        Server v1 = new Server("v1", InetAddress.getByName("127.0.0.2"), 0);
+        List<Server> targets = new ArrayList<>();
+        for (int i = 0; i < RoutedUpstreams.MAX_IDLE + 8; i++) {
+            targets.add(new Server("t" + i, InetAddress.getByName("127.0.0.3"), 0));
+        }
+        InetSocketAddress proxy = proxy(new InetSocketAddress("127.0.0.2", v1.port()), Map.of());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            for (Server t : targets) {
+                s.getOutputStream().write(request("/" + t.name, v1.port(), "X-Route: svc=127.0.0.3:" + t.port() + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String body = t.name + " /" + t.name;
+                assertTrue(readHead(in).startsWith("HTTP/1.1 200"));
+                assertEquals(body, new String(in.readNBytes(body.length()), StandardCharsets.US_ASCII));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (openUpstreams(targets) > RoutedUpstreams.MAX_IDLE && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(RoutedUpstreams.MAX_IDLE, openUpstreams(targets), "the longest idle ones were closed");
+            assertEquals(1, targets.getLast().open.get(), "the most recent one is kept");
+            assertEquals(0, targets.getFirst().open.get(), "the first one was idle longest");
+        }
+    }
+
+    private static int openUpstreams(List<Server> servers) {
+        return servers.stream().mapToInt(t -> t.open.get()).sum();
     }
 
     @Test
