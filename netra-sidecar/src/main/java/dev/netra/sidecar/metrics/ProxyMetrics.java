@@ -11,6 +11,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.util.EnumMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -142,6 +143,9 @@ public final class ProxyMetrics {
 
     private final PrometheusRegistry registry;
     private final Destinations destinations;
+    private final Counter tlsHellos;
+    /** [direction][server name index, "none" last][alpn index, "other", "none"], made when first used. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<CounterDataPoint> tlsPoints;
     private final Counter opened;
     private final CounterDataPoint[] closed = new CounterDataPoint[2];
     private final GaugeDataPoint[] active = new GaugeDataPoint[2];
@@ -172,6 +176,12 @@ public final class ProxyMetrics {
     public ProxyMetrics(PrometheusRegistry registry, Destinations destinations) {
         this.registry = registry;
         this.destinations = destinations;
+        this.tlsHellos = Counter.builder().name("netra_tls_client_hellos_total")
+                .help("TLS connections (opaque) by the server name their ClientHello asked for (SNI, bounded as the"
+                        + " destination label) and the first protocol it offered (ALPN)")
+                .labelNames("direction", "server_name", "alpn").register(registry);
+        this.tlsPoints = new java.util.concurrent.atomic.AtomicReferenceArray<>(
+                2 * (destinations.other() + 2) * (ALPN.size() + 2));
         this.byDestination = new java.util.concurrent.atomic.AtomicReferenceArray<>(2 * (destinations.other() + 1));
         // No exemplars (resources/prometheus.properties): none of these would carry a trace id.
         String version = ProxyMetrics.class.getPackage().getImplementationVersion();
@@ -255,6 +265,27 @@ public final class ProxyMetrics {
     /** Counts one verdict of the detect stage. */
     public void detected(dev.netra.sidecar.detect.Protocol p) {
         detected.get(p).inc();
+    }
+
+    /** The first offered ALPN protocols that get a label of their own; others are "other", none "none". */
+    private static final List<String> ALPN = List.of("h2", "http/1.1", "http/1.0", "h3");
+
+    /** Counts a TLS connection by the name it asked for (bounded as {@link Destinations}) and its preferred protocol. */
+    public void tlsHello(Direction direction, dev.netra.sidecar.detect.ClientHello hello) {
+        int name = hello.serverName() == null ? destinations.other() + 1 : destinations.of(hello.serverName());
+        int alpn = hello.alpn().isEmpty() ? ALPN.size() + 1 : ALPN.indexOf(hello.alpn().getFirst());
+        if (alpn < 0) {
+            alpn = ALPN.size();
+        }
+        int slot = (direction.ordinal() * (destinations.other() + 2) + name) * (ALPN.size() + 2) + alpn;
+        CounterDataPoint p = tlsPoints.get(slot);
+        if (p == null) {
+            String nameLabel = name == destinations.other() + 1 ? "none" : destinations.label(name);
+            String alpnLabel = alpn == ALPN.size() + 1 ? "none" : alpn == ALPN.size() ? "other" : ALPN.get(alpn);
+            tlsPoints.compareAndSet(slot, null, tlsHellos.labelValues(direction.label(), nameLabel, alpnLabel));
+            p = tlsPoints.get(slot);
+        }
+        p.inc();
     }
 
     public long detectedCount(dev.netra.sidecar.detect.Protocol p) {

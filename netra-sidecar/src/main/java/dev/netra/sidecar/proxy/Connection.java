@@ -2,7 +2,9 @@ package dev.netra.sidecar.proxy;
 
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.detect.Detection;
+import dev.netra.sidecar.detect.ClientHello;
 import dev.netra.sidecar.detect.Protocol;
+import dev.netra.sidecar.log.LogGate;
 import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.HttpPolicy;
 import dev.netra.sidecar.http.HttpSession;
@@ -40,6 +42,8 @@ final class Connection implements Runnable {
     private final AtomicReference<Exchange.End> firstEnd = new AtomicReference<>();
     /** The connection's HTTP session once it is parsed as HTTP: closed in run's finally, asked by the response-head timeout. */
     private volatile HttpSession session;
+    /** Set once the original destination is known, before any direction starts. */
+    private Direction direction;
 
     Connection(long id, SocketChannel client, ProxyContext ctx) {
         this.id = id;
@@ -122,6 +126,7 @@ final class Connection implements Runnable {
             }
             InetSocketAddress target = original.get();
             Direction direction = target.getAddress().equals(local.getAddress()) ? Direction.INBOUND : Direction.OUTBOUND;
+            this.direction = direction;
             if (target.getPort() == local.getPort() && (direction == Direction.INBOUND || target.getAddress().isLoopbackAddress())) {
                 Logger.warn("conn={} from {} refused: its original destination {} is this sidecar (a loop)",
                         id, Addresses.format(peer), Addresses.format(target));
@@ -131,7 +136,7 @@ final class Connection implements Runnable {
             m = ctx.metrics().of(direction, target);
             m.opened().inc();
             m.active().inc();
-            if (dev.netra.sidecar.log.LogGate.debug()) { // the addresses would be formatted for every connection otherwise
+            if (LogGate.debug()) { // the addresses would be formatted for every connection otherwise
                 Logger.debug("conn={} {} {} -> {}", id, direction.label(), Addresses.format(peer), Addresses.format(target));
             }
             // Each direction waits on a small buffer and borrows larger ones only while bytes flow
@@ -162,7 +167,7 @@ final class Connection implements Runnable {
                         detected = Protocol.OPAQUE; // the server spoke first
                     }
                 }
-                ctx.metrics().detected(detected);
+                counted(detected, requestHome);
                 if (detected == Protocol.HTTP1) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     HttpSession http = new HttpSession(id, direction, peer, target, ctx.http(), mode == HttpPolicy.Mode.HTTP);
@@ -210,8 +215,20 @@ final class Connection implements Runnable {
      */
     Protocol detect(ByteBuffer home, boolean firstTimed, java.util.function.BooleanSupplier settled) throws IOException {
         Protocol p = Detection.detect(sockets.client(), home, ctx.config().http().detectTimeout(), firstTimed, settled);
-        ctx.metrics().detected(p);
+        counted(p, home);
         return p;
+    }
+
+    /** Counts the detect stage's verdict; a TLS connection by the name and protocols its ClientHello asks for. */
+    private void counted(Protocol p, ByteBuffer replay) {
+        ctx.metrics().detected(p);
+        if (p == Protocol.TLS) {
+            ClientHello hello = ClientHello.of(replay);
+            ctx.metrics().tlsHello(direction, hello);
+            if (LogGate.debug()) {
+                Logger.debug("conn={} tls server_name={} alpn={}", id, hello.serverName(), hello.alpn());
+            }
+        }
     }
 
     /**

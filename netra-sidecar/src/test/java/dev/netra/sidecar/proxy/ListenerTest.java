@@ -532,6 +532,32 @@ class ListenerTest {
     }
 
     @Test
+    void aTlsConnectionIsNamedByItsClientHelloAndPassesUntouched() throws Exception {
+        target.set(startUpstream(LOOPBACK, ListenerTest::echo));
+        InetSocketAddress proxy = startProxy(Map.of());
+        javax.net.ssl.SSLEngine engine = javax.net.ssl.SSLContext.getDefault().createSSLEngine("ledger.example", 443);
+        engine.setUseClientMode(true);
+        javax.net.ssl.SSLParameters p = engine.getSSLParameters();
+        p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+        engine.setSSLParameters(p);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(java.nio.ByteBuffer.allocate(0), out);
+        byte[] hello = java.util.Arrays.copyOf(out.array(), out.position());
+        try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(hello);
+            assertArrayEquals(hello, s.getInputStream().readNBytes(hello.length), "the ClientHello passes as it came");
+        }
+        assertTrue(listener.awaitDrained(Duration.ofSeconds(5)));
+        assertEquals(1, metrics.detectedCount(dev.netra.sidecar.detect.Protocol.TLS));
+        java.io.ByteArrayOutputStream scrape = new java.io.ByteArrayOutputStream();
+        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(scrape, metrics.registry().scrape(),
+                io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
+        assertTrue(scrape.toString().contains("netra_tls_client_hellos_total{alpn=\"h2\",direction=\"inbound\","
+                + "server_name=\"ledger.example\"} 1.0"), scrape.toString());
+    }
+
+    @Test
     void withNoPlatformThreadConnectionsEveryConnectionIsVirtual() throws Exception {
         target.set(startUpstream(LOOPBACK, ListenerTest::echo));
         InetSocketAddress proxy = startProxy(Map.of("NETRA_PLATFORM_THREAD_CONNECTIONS", "0"));
