@@ -241,7 +241,8 @@ final class RoutedUpstreams {
     /** A new upstream connection, or null when it failed (counted and logged by the dialer). */
     private Upstream dial(InetSocketAddress dest) {
         try {
-            SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().proxy().connectTimeout(), metrics, conn.sockets()::add);
+            SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().proxy().connectTimeout(), metrics, conn.sockets()::add,
+                    conn.clock);
             return upstream(dest, ch);
         } catch (Dialer.ConnectFailed e) {
             return null;
