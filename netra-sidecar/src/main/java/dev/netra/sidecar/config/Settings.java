@@ -30,7 +30,7 @@ public final class Settings {
     static final Setting<Integer> MAX_CONNECTIONS = integer("NETRA_MAX_CONNECTIONS", 4096, 1, 1_000_000,
             "open intercepted connections at most; more wait in the kernel backlog (counted)");
     static final Setting<Duration> CONNECT_TIMEOUT = millis("NETRA_CONNECT_TIMEOUT_MILLISECONDS", 10_000, 1, 600_000,
-            "connect timeout towards an upstream; from 2000 up it is kept by the connections' clock, to the second");
+            "connect timeout towards an upstream");
     static final Setting<Duration> SHUTDOWN_GRACE = seconds("NETRA_SHUTDOWN_GRACE_SECONDS", 30,
             "on SIGTERM: stop accepting, let open connections finish this long, then reset them and exit 0");
     static final Setting<Integer> BUFFER_BYTES = integer("NETRA_BUFFER_BYTES", 16_384, 1024, 1 << 20,

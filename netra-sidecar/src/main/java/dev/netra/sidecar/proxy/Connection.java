@@ -44,34 +44,6 @@ final class Connection implements Runnable {
     private volatile HttpSession session;
     /** Set once the original destination is known, before any direction starts. */
     private Direction direction;
-    /** The upstream socket connecting now and its deadline, for the connections' clock (one connect at a time). */
-    private final AtomicReference<SocketChannel> connecting = new AtomicReference<>();
-    private volatile long connectDeadline;
-    final Dialer.ConnectClock clock = new Dialer.ConnectClock() {
-        @Override
-        public void connecting(SocketChannel ch, long deadline) {
-            connectDeadline = deadline;
-            connecting.set(ch);
-        }
-
-        @Override
-        public boolean connected() {
-            // whoever takes the socket out first decides: the connect (in time) or the clock (too late)
-            return connecting.getAndSet(null) == null;
-        }
-    };
-
-    /** Called by the connections' clock: closes an upstream socket still connecting past its deadline. */
-    void connectDeadline(long now) {
-        SocketChannel ch = connecting.get();
-        if (ch != null && now > connectDeadline && connecting.compareAndSet(ch, null)) {
-            try {
-                ch.close(); // the blocked connect throws AsynchronousCloseException
-            } catch (IOException ignored) {
-                // closed anyway
-            }
-        }
-    }
 
     Connection(long id, SocketChannel client, ProxyContext ctx) {
         this.id = id;
@@ -265,7 +237,7 @@ final class Connection implements Runnable {
      */
     SocketChannel dial(InetSocketAddress target, Direction direction, ConnectionMetrics m) {
         try {
-            return Dialer.connect(id, direction.label(), target, ctx.config().proxy().connectTimeout(), m, sockets::add, clock);
+            return Dialer.connect(id, direction.label(), target, ctx.config().proxy().connectTimeout(), m, sockets::add);
         } catch (Dialer.ConnectFailed e) {
             abort("connect failed: " + e.getMessage());
             return null;

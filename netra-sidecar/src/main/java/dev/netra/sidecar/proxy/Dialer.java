@@ -38,29 +38,14 @@ final class Dialer {
         }
     }
 
-    /** Connects of at least this long are timed by the connections' clock (Timeouts), which checks once a second. */
-    static final long CLOCKED_MIN_MILLIS = 2000;
-
-    /** The connections' clock, told of a connect it is to cut short at its deadline (Connection). */
-    interface ConnectClock {
-        /** {@code ch} connects until {@code deadline} (Timeouts' coarse milliseconds). */
-        void connecting(SocketChannel ch, long deadline);
-
-        /** The connect ended; true when the clock closed it for its deadline. */
-        boolean connected();
-    }
-
     /**
      * Connects to {@code target}; {@code opened} receives the socket before the connect starts, so
-     * that an abort meanwhile can close it. On a virtual thread the connect is a plain blocking one
-     * (it parks on the JDK's poller) timed by {@code clock}; the socket adaptor's timed connect
-     * would switch the socket to non-blocking and back around a poll(2), five system calls more
-     * per connection (docs/performance-log.md, "A new connection per request").
+     * that an abort meanwhile can close it.
      *
      * @throws ConnectFailed counted in {@code m}, logged (a missing descriptor at most once a minute)
      */
     static SocketChannel connect(long id, String what, InetSocketAddress target, Duration timeout, ConnectionMetrics m,
-                                 java.util.function.Consumer<SocketChannel> opened, ConnectClock clock) throws ConnectFailed {
+                                 java.util.function.Consumer<SocketChannel> opened) throws ConnectFailed {
         SocketChannel up;
         try {
             up = SocketChannel.open(target.getAddress() instanceof Inet6Address
@@ -72,27 +57,8 @@ final class Dialer {
             throw new ConnectFailed(ConnectFailure.NO_DESCRIPTORS, e);
         }
         opened.accept(up);
-        boolean clocked = Thread.currentThread().isVirtual() && timeout.toMillis() >= CLOCKED_MIN_MILLIS;
         try {
-            if (clocked) {
-                clock.connecting(up, Timeouts.now() + timeout.toMillis());
-                try {
-                    up.connect(target);
-                } catch (java.nio.channels.ClosedChannelException closed) {
-                    if (clock.connected()) {
-                        throw new SocketTimeoutException("connect timed out after " + timeout.toMillis() + " ms");
-                    }
-                    throw closed;
-                } catch (IOException | RuntimeException other) {
-                    clock.connected();
-                    throw other;
-                }
-                if (clock.connected()) {
-                    throw new SocketTimeoutException("connect timed out after " + timeout.toMillis() + " ms");
-                }
-            } else {
-                up.socket().connect(target, (int) timeout.toMillis());
-            }
+            up.socket().connect(target, (int) timeout.toMillis());
             up.setOption(StandardSocketOptions.TCP_NODELAY, true);
             return up;
         } catch (IOException e) {

@@ -241,8 +241,7 @@ final class RoutedUpstreams {
     /** A new upstream connection, or null when it failed (counted and logged by the dialer). */
     private Upstream dial(InetSocketAddress dest) {
         try {
-            SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().proxy().connectTimeout(), metrics, conn.sockets()::add,
-                    conn.clock);
+            SocketChannel ch = Dialer.connect(id, "routed", dest, ctx.config().proxy().connectTimeout(), metrics, conn.sockets()::add);
             return upstream(dest, ch);
         } catch (Dialer.ConnectFailed e) {
             return null;

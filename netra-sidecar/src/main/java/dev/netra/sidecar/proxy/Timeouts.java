@@ -58,7 +58,6 @@ final class Timeouts implements AutoCloseable {
     /** Closes every connection past one of its timeouts, as of {@code at}. */
     void scan(long at) {
         for (Connection c : open) {
-            c.connectDeadline(at);
             Timeout t = expired(c, at);
             if (t != null) {
                 c.timedOut(t);
