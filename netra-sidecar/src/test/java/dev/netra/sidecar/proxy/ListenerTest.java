@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -529,6 +530,44 @@ class ListenerTest {
         long bytes = 1000 + 1000 + 20 * 3000 + 3000 + 1000;
         assertEquals(bytes, metrics.bytes(Direction.INBOUND, true), "counted once across the move");
         assertEquals(bytes, metrics.bytes(Direction.INBOUND, false));
+    }
+
+    @Test
+    void aConnectThatHangsIsCutAtItsTimeout() throws Exception {
+        // An upstream whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
+        upstream = new ServerSocket(0, 1, LOOPBACK);
+        List<Socket> queued = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) { // until a connect hangs: the queue is full
+            Socket q = new Socket();
+            queued.add(q);
+            try {
+                q.connect(upstream.getLocalSocketAddress(), 300);
+            } catch (java.net.SocketTimeoutException full) {
+                break;
+            }
+        }
+        try {
+            target.set(new InetSocketAddress(LOOPBACK, upstream.getLocalPort()));
+            InetSocketAddress proxy = startProxy(Map.of("NETRA_PLATFORM_THREAD_CONNECTIONS", "0",
+                    "NETRA_CONNECT_TIMEOUT_MILLISECONDS", "2000", "NETRA_OPAQUE_PORTS", String.valueOf(upstream.getLocalPort())));
+            long start = System.nanoTime();
+            try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+                s.setSoTimeout(10_000);
+                try {
+                    assertEquals(-1, s.getInputStream().read(), "the client is told: no connection");
+                } catch (java.net.SocketException reset) {
+                    // a reset tells it too
+                }
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 1900 && millis < 9000, "cut at the 2 s timeout: " + millis + " ms");
+            assertEquals(1, metrics.connectFailures(Direction.INBOUND, ConnectFailure.TIMEOUT)
+                    + metrics.connectFailures(Direction.OUTBOUND, ConnectFailure.TIMEOUT));
+        } finally {
+            for (Socket q : queued) {
+                q.close();
+            }
+        }
     }
 
     @Test
