@@ -33,7 +33,9 @@ final class OtlpHttpSender implements AutoCloseable {
     private final boolean tls;
     private final byte[] requestHead;
     private final int timeoutMillis;
-    private Socket socket;
+    /** Volatile: {@link #close} may come from another thread, to end a post that waits. */
+    private volatile Socket socket;
+    private volatile boolean closed;
     private InputStream in;
     private OutputStream out;
 
@@ -67,8 +69,8 @@ final class OtlpHttpSender implements AutoCloseable {
         try {
             return exchange(body, length);
         } catch (IOException e) {
-            close();
-            if (!reused) {
+            drop();
+            if (!reused || closed) {
                 throw e;
             }
             return exchange(body, length);
@@ -76,6 +78,9 @@ final class OtlpHttpSender implements AutoCloseable {
     }
 
     private int exchange(byte[] body, int length) throws IOException {
+        if (closed) {
+            throw new IOException("the exporter is shut down");
+        }
         if (socket == null) {
             open();
         }
@@ -148,7 +153,7 @@ final class OtlpHttpSender implements AutoCloseable {
             for (long size = chunkSize(); size > 0; size = chunkSize()) {
                 total += size;
                 if (total > MAX_BODY) {
-                    close();
+                    drop();
                     return code;
                 }
                 skip(size);
@@ -159,7 +164,7 @@ final class OtlpHttpSender implements AutoCloseable {
             }
         } else if (contentLength >= 0) {
             if (contentLength > MAX_BODY) {
-                close();
+                drop();
                 return code;
             }
             skip(contentLength);
@@ -167,7 +172,7 @@ final class OtlpHttpSender implements AutoCloseable {
             close = true; // a body that ends with the connection
         }
         if (close) {
-            close();
+            drop();
         }
         return code;
     }
@@ -217,17 +222,23 @@ final class OtlpHttpSender implements AutoCloseable {
         return "'" + cut.replaceAll("[^\\x20-\\x7e]", "?") + "'";
     }
 
+    /** For good: a post in flight fails at once, and later ones too. */
     @Override
     public void close() {
-        if (socket != null) {
+        closed = true;
+        drop();
+    }
+
+    /** Lets the connection go; the next post opens another. */
+    private void drop() {
+        Socket s = socket;
+        if (s != null) {
             try {
-                socket.close();
+                s.close();
             } catch (IOException ignored) {
                 // closing anyway
             }
             socket = null;
-            in = null;
-            out = null;
         }
     }
 }

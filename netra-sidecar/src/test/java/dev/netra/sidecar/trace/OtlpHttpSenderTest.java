@@ -160,6 +160,19 @@ class OtlpHttpSenderTest {
     }
 
     @Test
+    void shutdownEndsAnExportThatWaitsForAHungCollector() throws Exception {
+        URI uri = collector(n -> ""); // reads the batch, never answers
+        OtlpSpanExporter exporter = new OtlpSpanExporter(uri, Map.of(), Duration.ofSeconds(30));
+        var result = new java.util.concurrent.CompletableFuture<io.opentelemetry.sdk.common.CompletableResultCode>();
+        Thread.ofVirtual().start(() -> result.complete(exporter.export(List.of())));
+        received.poll(5, TimeUnit.SECONDS); // the batch is at the collector
+        exporter.shutdown();
+        // without the shutdown it would wait 30 s per attempt; with it, the export fails now, and later ones too
+        assertFalse(result.get(5, TimeUnit.SECONDS).isSuccess());
+        assertFalse(exporter.export(List.of()).isSuccess());
+    }
+
+    @Test
     void aHeaderValueWithALineBreakIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new OtlpHttpSender(URI.create("http://127.0.0.1:1/v1/traces"),
                 Map.of("x", "a\r\nInjected: yes"), Duration.ofSeconds(1)));
