@@ -24,7 +24,7 @@ final class LogLevelEndpoint implements HttpHandler {
     public void handle(HttpExchange ex) throws IOException {
         String method = ex.getRequestMethod();
         if (method.equals("GET")) {
-            ProfilingServer.respond(ex, 200, LogGate.name(LogGate.level()) + "\n");
+            ProfilingServer.respond(ex, 200, LogGate.level().label() + "\n");
             return;
         }
         if (!method.equals("POST") && !method.equals("PUT")) {
@@ -54,10 +54,10 @@ final class LogLevelEndpoint implements HttpHandler {
         String answer;
         if (seconds == 0) {
             LogGate.set(level);
-            answer = "log level " + LogGate.name(level) + " (was " + LogGate.name(before) + ")";
+            answer = "log level " + level.label() + " (was " + before.label() + ")";
         } else {
             LogGate.set(level, Duration.ofSeconds(seconds));
-            answer = "log level " + LogGate.name(level) + " for " + seconds + " s, then " + LogGate.name(before);
+            answer = "log level " + level.label() + " for " + seconds + " s, then " + before.label();
         }
         Logger.info("{}, set by {}", answer, ex.getRemoteAddress());
         ProfilingServer.respond(ex, 200, answer + "\n");

@@ -1,20 +1,27 @@
 package dev.netra.sidecar.config;
 
+import org.tinylog.Level;
+
 import java.util.Locale;
 
 /** netramesh's NETRA_LOGGER_LEVEL values, mapped onto tinylog's levels. */
 public enum LogLevel {
-    DEBUG("debug"), INFO("info"), WARNING("warn"), ERROR("error"), FATAL("error");
+    DEBUG(Level.DEBUG), INFO(Level.INFO), WARNING(Level.WARN), ERROR(Level.ERROR), FATAL(Level.ERROR);
 
-    private final String tinylogLevel;
+    private final Level tinylog;
 
-    LogLevel(String tinylogLevel) {
-        this.tinylogLevel = tinylogLevel;
+    LogLevel(Level tinylog) {
+        this.tinylog = tinylog;
     }
 
-    /** The name tinylog's "level" property takes. */
-    public String tinylogLevel() {
-        return tinylogLevel;
+    /** The tinylog level this one writes from. */
+    public Level tinylog() {
+        return tinylog;
+    }
+
+    /** As NETRA_LOGGER_LEVEL spells it. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     public static LogLevel parse(String name, String value) {

@@ -23,8 +23,7 @@ public final class Settings {
     // --- the proxy ---
     static final Setting<LogLevel> LOGGER_LEVEL = new Setting<>("NETRA_LOGGER_LEVEL", "info",
             "debug, info, warning (warn), error, fatal; logs go to stderr",
-            env -> LogLevel.parse("NETRA_LOGGER_LEVEL", env.string("NETRA_LOGGER_LEVEL", "info")),
-            l -> l.name().toLowerCase(Locale.ROOT));
+            env -> LogLevel.parse("NETRA_LOGGER_LEVEL", env.string("NETRA_LOGGER_LEVEL", "info")), LogLevel::label);
     static final Setting<Integer> PORT = port("NETRA_PORT", 14956, false,
             "listen port for intercepted connections (IPv4 and IPv6)");
     static final Setting<Integer> MAX_CONNECTIONS = integer("NETRA_MAX_CONNECTIONS", 4096, 1, 1_000_000,

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LogGate {
     private static volatile LogLevel level = LogLevel.INFO;
-    private static volatile int minimum = ordinal(LogLevel.INFO);
     /** Bumped by every change, so that a pending revert of an older change does nothing. */
     private static final AtomicLong changes = new AtomicLong();
 
@@ -28,17 +27,17 @@ public final class LogGate {
 
     /** True when debug lines are written now. */
     public static boolean debug() {
-        return minimum == Level.DEBUG.ordinal();
+        return level == LogLevel.DEBUG;
     }
 
     static boolean allows(Level l) {
-        return l.ordinal() >= minimum;
+        return l.ordinal() >= level.tinylog().ordinal();
     }
 
     /** From now on, lines at {@code l} and above are written. */
     public static void set(LogLevel l) {
         changes.incrementAndGet();
-        apply(l);
+        level = l;
     }
 
     /**
@@ -48,7 +47,7 @@ public final class LogGate {
     public static void set(LogLevel l, Duration period) {
         LogLevel before = level;
         long change = changes.incrementAndGet();
-        apply(l);
+        level = l;
         Thread.ofVirtual().name("netra-log-level-revert").start(() -> {
             try {
                 Thread.sleep(period);
@@ -56,28 +55,9 @@ public final class LogGate {
                 return;
             }
             if (changes.compareAndSet(change, change + 1)) {
-                apply(before);
-                Logger.info("log level back to {} after {} s", name(before), period.toSeconds());
+                level = before;
+                Logger.info("log level back to {} after {} s", before.label(), period.toSeconds());
             }
         });
-    }
-
-    private static void apply(LogLevel l) {
-        level = l;
-        minimum = ordinal(l);
-    }
-
-    /** The level's name as NETRA_LOGGER_LEVEL spells it. */
-    public static String name(LogLevel l) {
-        return l.name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    private static int ordinal(LogLevel l) {
-        return switch (l) {
-            case DEBUG -> Level.DEBUG.ordinal();
-            case INFO -> Level.INFO.ordinal();
-            case WARNING -> Level.WARN.ordinal();
-            case ERROR, FATAL -> Level.ERROR.ordinal();
-        };
     }
 }
