@@ -1,5 +1,6 @@
 package dev.netra.sidecar.metrics;
 
+import dev.netra.sidecar.Addresses;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -82,8 +83,7 @@ public final class Destinations {
         if (known != null) {
             return known;
         }
-        String host = destination.getAddress().getHostAddress();
-        int i = of(host.indexOf(':') >= 0 ? "[" + host + "]:" + destination.getPort() : host + ":" + destination.getPort());
+        int i = of(Addresses.format(destination));
         if (i != max && byAddress.size() < max) {
             byAddress.put(destination, i);
         }

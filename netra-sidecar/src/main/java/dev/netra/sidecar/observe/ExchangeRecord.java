@@ -1,5 +1,6 @@
 package dev.netra.sidecar.observe;
 
+import dev.netra.sidecar.Addresses;
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.http.Exchange;
 
@@ -73,11 +74,7 @@ public record ExchangeRecord(long epochMillis, Direction direction, String clien
     }
 
     private static String address(InetSocketAddress a) {
-        if (a == null) {
-            return null;
-        }
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return a == null ? null : Addresses.format(a);
     }
 
     private static String cut(String s, int max) {

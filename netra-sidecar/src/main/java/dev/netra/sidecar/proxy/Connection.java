@@ -1,5 +1,6 @@
 package dev.netra.sidecar.proxy;
 
+import dev.netra.sidecar.Addresses;
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.detect.Detection;
 import dev.netra.sidecar.detect.ClientHello;

@@ -1,5 +1,6 @@
 package dev.netra.sidecar.proxy;
 
+import dev.netra.sidecar.Addresses;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectFailure;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
 import org.tinylog.Logger;

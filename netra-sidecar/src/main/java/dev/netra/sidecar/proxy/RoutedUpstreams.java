@@ -1,5 +1,6 @@
 package dev.netra.sidecar.proxy;
 
+import dev.netra.sidecar.Addresses;
 import dev.netra.sidecar.detect.Protocol;
 import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.Forwarder;

@@ -1,4 +1,4 @@
-package dev.netra.sidecar.proxy;
+package dev.netra.sidecar;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.netra.sidecar.proxy;
+package dev.netra.sidecar;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
