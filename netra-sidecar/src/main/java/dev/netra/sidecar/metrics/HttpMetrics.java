@@ -148,32 +148,42 @@ public final class HttpMetrics implements ExchangeListener {
     private Points points(int direction, int method, int port, int destination, int status) {
         long key = key(direction, method, port, destination, status);
         Points p = points.get(key);
-        if (p != null) {
-            return p;
+        if (p == null) { // labels are made only for a combination not seen yet
+            p = points.computeIfAbsent(key, () -> newPoints(direction, METHODS[method],
+                    status == 0 ? "none" : status >= 600 ? OTHER : Integer.toString(status), status, portLabels[port],
+                    destinations.label(destination)));
         }
-        int codeClassIndex = status == 0 ? 0 : status >= 600 ? status - 600 : status / 100;
-        String dir = Direction.values()[direction].label();
-        String code = status == 0 ? "none" : status >= 600 ? OTHER : Integer.toString(status);
-        String codeClass = status == 0 ? "none" : codeClassIndex + "xx";
-        String dest = destinations.label(destination);
-        p = points.computeIfAbsent(key, () -> new Points(
-                requests.labelValues(dir, METHODS[method], codeClass, code, portLabels[port], dest),
-                duration.labelValues(dir, METHODS[method], codeClass, portLabels[port], dest),
-                otel(direction, METHODS[method], status, dest, portLabels[port])));
-        if (p != null) {
-            return p;
-        }
+        return p != null ? p : overflow(direction, status);
+    }
+
+    /** Past {@link #MAX_SERIES}: the direction's series for the status class, made when first needed (a sidecar within bounds shows none). */
+    private Points overflow(int direction, int status) {
         overflowed[direction].inc();
+        int codeClass = codeClass(status);
         synchronized (overflow) {
-            Points o = overflow[direction][codeClassIndex];
-            if (o == null) { // made when first needed, so that a sidecar within bounds shows none
-                o = new Points(requests.labelValues(dir, OTHER, codeClass, OTHER, OTHER, OTHER),
-                        duration.labelValues(dir, OTHER, codeClass, OTHER, OTHER),
-                        otel(direction, OTHER, status, OTHER, OTHER));
-                overflow[direction][codeClassIndex] = o;
+            Points o = overflow[direction][codeClass];
+            if (o == null) {
+                // the class's own "other" code (no response: none), for the OpenTelemetry names too
+                o = newPoints(direction, OTHER, OTHER, codeClass == 0 ? 0 : 600 + codeClass, OTHER, OTHER);
+                overflow[direction][codeClass] = o;
             }
             return o;
         }
+    }
+
+    /** The data points of one label combination; {@code status} as {@link #onExchange} folds it. */
+    private Points newPoints(int direction, String method, String code, int status, String port, String destination) {
+        String dir = Direction.values()[direction].label();
+        int codeClass = codeClass(status);
+        String codeClassLabel = codeClass == 0 ? "none" : codeClass + "xx";
+        return new Points(requests.labelValues(dir, method, codeClassLabel, code, port, destination),
+                duration.labelValues(dir, method, codeClassLabel, port, destination),
+                otel(direction, method, status, destination, port));
+    }
+
+    /** 0 for no response, else the status class 1..5 (an unregistered code is 600 + its class). */
+    private static int codeClass(int status) {
+        return status == 0 ? 0 : status >= 600 ? status - 600 : status / 100;
     }
 
     /**

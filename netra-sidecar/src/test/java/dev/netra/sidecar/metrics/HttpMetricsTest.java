@@ -65,21 +65,7 @@ class HttpMetricsTest {
     void labelCombinationsAreBoundedAndTheRestIsCountedAsOverflow() throws IOException {
         PrometheusRegistry registry = new PrometheusRegistry();
         HttpMetrics metrics = new HttpMetrics(registry);
-        String[] methods = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW"};
-        int[] codes = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504};
-        int exchanges = 0;
-        for (int port = 1; port <= HttpMetrics.MAX_PORTS; port++) {
-            for (String m : methods) {
-                StringBuilder req = new StringBuilder();
-                StringBuilder res = new StringBuilder();
-                for (int code : codes) {
-                    req.append(m).append(" / HTTP/1.1\r\nHost: a\r\n").append(m.equals("HEAD") ? "" : "Content-Length: 0\r\n").append("\r\n");
-                    res.append(m.equals("HEAD") ? "HTTP/1.1 " + code + " X\r\nContent-Length: 0\r\n\r\n" : Exchanges.response(code, ""));
-                    exchanges++;
-                }
-                Exchanges.play(Direction.INBOUND, 10_000 + port, metrics, req.toString(), res.toString());
-            }
-        }
+        int exchanges = flood(metrics);
         String text = Scrapes.text(registry);
         long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(series <= HttpMetrics.MAX_SERIES + 6, series + " series");
@@ -142,6 +128,38 @@ class HttpMetricsTest {
                 + "http_response_status_code=\"418\",server_address=\"pots.example\",server_port=\"80\",url_scheme=\"http\"} 1"), text);
         assertTrue(text.contains("http_server_request_duration_seconds_bucket{error_type=\"\",http_request_method=\"GET\","
                 + "http_response_status_code=\"200\",url_scheme=\"http\",le=\"0.005\"}"), "OpenTelemetry's buckets: " + text);
+    }
+
+    @Test
+    void overflowedExchangesKeepOnlyTheirClassInTheOpenTelemetryNames() throws IOException {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        int exchanges = flood(new HttpMetrics(registry, new Destinations(10, registry), true));
+        String text = Scrapes.text(registry);
+        double counted = text.lines().filter(l -> l.startsWith("http_server_request_duration_seconds_count{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertTrue(counted == exchanges, "every exchange is observed: " + counted + " of " + exchanges);
+        assertTrue(text.contains("http_server_request_duration_seconds_count{error_type=\"_OTHER\",http_request_method=\"_OTHER\","
+                + "http_response_status_code=\"_OTHER\",url_scheme=\"http\"}"), "a 5xx overflow series, its code unknown: " + text);
+    }
+
+    /** 8 methods x 16 codes on each of {@value HttpMetrics#MAX_PORTS} ports: past the series bound. Returns the exchanges played. */
+    private static int flood(HttpMetrics metrics) throws IOException {
+        String[] methods = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW"};
+        int[] codes = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504};
+        int exchanges = 0;
+        for (int port = 1; port <= HttpMetrics.MAX_PORTS; port++) {
+            for (String m : methods) {
+                StringBuilder req = new StringBuilder();
+                StringBuilder res = new StringBuilder();
+                for (int code : codes) {
+                    req.append(m).append(" / HTTP/1.1\r\nHost: a\r\n").append(m.equals("HEAD") ? "" : "Content-Length: 0\r\n").append("\r\n");
+                    res.append(m.equals("HEAD") ? "HTTP/1.1 " + code + " X\r\nContent-Length: 0\r\n\r\n" : Exchanges.response(code, ""));
+                    exchanges++;
+                }
+                Exchanges.play(Direction.INBOUND, 10_000 + port, metrics, req.toString(), res.toString());
+            }
+        }
+        return exchanges;
     }
 
     @Test
