@@ -132,12 +132,7 @@ public final class ProxyMetrics {
         }
 
         private CounterDataPoint connectFailure(ConnectFailure reason) {
-            CounterDataPoint p = connectFailures.get(reason.ordinal());
-            if (p == null) {
-                connectFailures.compareAndSet(reason.ordinal(), null, failures.labelValues(direction, reason.label(), destination));
-                p = connectFailures.get(reason.ordinal());
-            }
-            return p;
+            return slot(connectFailures, reason.ordinal(), () -> failures.labelValues(direction, reason.label(), destination));
         }
     }
 
@@ -273,19 +268,12 @@ public final class ProxyMetrics {
     /** Counts a TLS connection by the name it asked for (bounded as {@link Destinations}) and its preferred protocol. */
     public void tlsHello(Direction direction, dev.netra.sidecar.detect.ClientHello hello) {
         int name = hello.serverName() == null ? destinations.other() + 1 : destinations.of(hello.serverName());
-        int alpn = hello.alpn().isEmpty() ? ALPN.size() + 1 : ALPN.indexOf(hello.alpn().getFirst());
-        if (alpn < 0) {
-            alpn = ALPN.size();
-        }
-        int slot = (direction.ordinal() * (destinations.other() + 2) + name) * (ALPN.size() + 2) + alpn;
-        CounterDataPoint p = tlsPoints.get(slot);
-        if (p == null) {
-            String nameLabel = name == destinations.other() + 1 ? "none" : destinations.label(name);
-            String alpnLabel = alpn == ALPN.size() + 1 ? "none" : alpn == ALPN.size() ? "other" : ALPN.get(alpn);
-            tlsPoints.compareAndSet(slot, null, tlsHellos.labelValues(direction.label(), nameLabel, alpnLabel));
-            p = tlsPoints.get(slot);
-        }
-        p.inc();
+        String first = hello.alpn().isEmpty() ? null : hello.alpn().getFirst();
+        int alpn = first == null ? ALPN.size() + 1 : ALPN.contains(first) ? ALPN.indexOf(first) : ALPN.size();
+        slot(tlsPoints, (direction.ordinal() * (destinations.other() + 2) + name) * (ALPN.size() + 2) + alpn, () ->
+                tlsHellos.labelValues(direction.label(), name == destinations.other() + 1 ? "none" : destinations.label(name),
+                        first == null ? "none" : alpn == ALPN.size() ? "other" : first))
+                .inc();
     }
 
     public long detectedCount(dev.netra.sidecar.detect.Protocol p) {
@@ -313,11 +301,8 @@ public final class ProxyMetrics {
     /** Bytes forwarded so far, both directions and flows: a cheap sign of activity. */
     public long bytesForwarded() {
         long n = 0;
-        for (int i = 0; i < byDestination.length(); i++) {
-            ConnectionMetrics m = byDestination.get(i);
-            if (m != null) {
-                n += m.bytesToUpstream().getLongValue() + m.bytesToClient().getLongValue();
-            }
+        for (Direction d : Direction.values()) {
+            n += bytes(d, true) + bytes(d, false);
         }
         return n;
     }
@@ -362,17 +347,26 @@ public final class ProxyMetrics {
     }
 
     private ConnectionMetrics of(Direction direction, int destination) {
-        int slot = direction.ordinal() * (destinations.other() + 1) + destination;
-        ConnectionMetrics m = byDestination.get(slot);
-        if (m == null) {
+        return slot(byDestination, direction.ordinal() * (destinations.other() + 1) + destination, () -> {
             String d = direction.label();
             String dest = destinations.label(destination);
-            byDestination.compareAndSet(slot, null, new ConnectionMetrics(opened.labelValues(d, dest),
-                    closed[direction.ordinal()], active[direction.ordinal()], bytes.labelValues(d, "to_upstream", dest),
-                    bytes.labelValues(d, "to_client", dest), failures, d, dest));
-            m = byDestination.get(slot);
+            return new ConnectionMetrics(opened.labelValues(d, dest), closed[direction.ordinal()], active[direction.ordinal()],
+                    bytes.labelValues(d, "to_upstream", dest), bytes.labelValues(d, "to_client", dest), failures, d, dest);
+        });
+    }
+
+    /**
+     * The element at {@code i}, made by {@code make} the first time it is asked for. Two threads may
+     * both make it; one is kept, and the labelled points they hold are the same ones (labelValues
+     * returns the point it made before).
+     */
+    private static <T> T slot(java.util.concurrent.atomic.AtomicReferenceArray<T> slots, int i, java.util.function.Supplier<T> make) {
+        T v = slots.get(i);
+        if (v == null) {
+            slots.compareAndSet(i, null, make.get());
+            v = slots.get(i);
         }
-        return m;
+        return v;
     }
 
     public void rejected(Rejection reason) {
