@@ -186,10 +186,7 @@ final class RoutedUpstreams {
                 }
             }
             synchronized (idle) {
-                ArrayDeque<Upstream> free = idle.get(u.address);
-                if (free != null && free.remove(u) && free.isEmpty()) {
-                    idle.remove(u.address);
-                }
+                unidle(u);
             }
             rawUpstream = u;
             target = u;
@@ -284,12 +281,16 @@ final class RoutedUpstreams {
             }
         }
         if (oldest != null) {
-            ArrayDeque<Upstream> free = idle.get(oldest.address);
-            free.pollLast();
-            if (free.isEmpty()) {
-                idle.remove(oldest.address);
-            }
+            unidle(oldest);
             retire(oldest);
+        }
+    }
+
+    /** Takes {@code u} out of the idle ones (under the lock); a destination left with none leaves the map. */
+    private void unidle(Upstream u) {
+        ArrayDeque<Upstream> free = idle.get(u.address);
+        if (free != null && free.remove(u) && free.isEmpty()) {
+            idle.remove(u.address);
         }
     }
 
