@@ -1,5 +1,7 @@
 package dev.netra.sidecar.log;
 
+import dev.netra.sidecar.observe.TapClient;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -49,7 +51,7 @@ public final class LogLevelClient {
         }
         String query = level == null ? "" : "?level=" + URLEncoder.encode(level, StandardCharsets.UTF_8)
                 + (seconds == null ? "" : "&seconds=" + URLEncoder.encode(seconds, StandardCharsets.UTF_8));
-        URI uri = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/log-level" + query);
+        URI uri = TapClient.profilingPort(host, port, "/log-level" + query);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
         request = level == null ? request.GET() : request.POST(HttpRequest.BodyPublishers.noBody());
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
@@ -57,8 +59,7 @@ public final class LogLevelClient {
             (r.statusCode() == 200 ? System.out : System.err).print(r.body());
             System.exit(r.statusCode() == 200 ? 0 : 1);
         } catch (IOException e) {
-            System.err.println("netra log-level: " + uri.getAuthority() + ": " + e.getMessage()
-                    + " (is NETRA_PPROF_PORT set to this port, and is this its address?)");
+            System.err.println("netra log-level: " + TapClient.unreachable(uri, e));
             System.exit(1);
         }
     }

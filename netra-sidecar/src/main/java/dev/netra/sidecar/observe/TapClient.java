@@ -67,8 +67,7 @@ public final class TapClient {
         if (top) {
             query.add("rate=1000");
         }
-        URI uri = URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + "/tap?"
-                + String.join("&", query));
+        URI uri = profilingPort(host, port, "/tap?" + String.join("&", query));
         if (top) {
             System.exit(top(uri, interval));
         }
@@ -105,6 +104,17 @@ public final class TapClient {
         return code;
     }
 
+    /** {@code pathAndQuery} on a sidecar's profiling port, for the commands that talk to it (tap, top, log-level). */
+    public static URI profilingPort(String host, int port, String pathAndQuery) {
+        return URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port + pathAndQuery);
+    }
+
+    /** What such a command says when the profiling port does not answer. */
+    public static String unreachable(URI uri, IOException e) {
+        String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(); // a refused connect has no message
+        return uri.getAuthority() + ": " + why + " (is NETRA_PPROF_PORT set to this port, and is this its address?)";
+    }
+
     /** Prints lines from {@code uri} until {@code count} were printed; returns the exit code. */
     static int run(URI uri, long count, PrintStream out) throws InterruptedException {
         long printed = 0;
@@ -114,8 +124,7 @@ public final class TapClient {
                 try {
                     r = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofLines());
                 } catch (IOException e) {
-                    System.err.println("netra tap: " + uri.getAuthority() + ": " + e.getMessage()
-                            + " (is NETRA_PPROF_PORT set to this port, and is this its address?)");
+                    System.err.println("netra tap: " + unreachable(uri, e));
                     return 1;
                 }
                 try (Stream<String> lines = r.body()) {
