@@ -73,11 +73,14 @@ final class VirtualThreadScheduler {
         }
     }
 
-    /** A virtual thread named {@code name}, not started. Builders are not thread-safe: one per call. */
+    /**
+     * A virtual thread named {@code name}, not started. The builder is shared and never changed (a
+     * name set on it would be), so connections start without a lock: the thread is named itself.
+     */
     Thread unstarted(String name, Runnable task) {
-        synchronized (builder) {
-            return builder.name(name).unstarted(task);
-        }
+        Thread t = builder.unstarted(task);
+        t.setName(name);
+        return t;
     }
 
     Thread start(String name, Runnable task) {
