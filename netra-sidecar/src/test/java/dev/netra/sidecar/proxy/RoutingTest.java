@@ -1,5 +1,6 @@
 package dev.netra.sidecar.proxy;
 
+import dev.netra.sidecar.HttpHeads;
 import dev.netra.sidecar.Direction;
 import dev.netra.sidecar.Main;
 import dev.netra.sidecar.config.SidecarConfig;
@@ -96,7 +97,7 @@ class RoutingTest {
             try (s) {
                 InputStream in = new BufferedInputStream(s.getInputStream());
                 String head;
-                while ((head = readHead(in)) != null) {
+                while ((head = HttpHeads.read(in)) != null) {
                     heads.add(head);
                     Thread.sleep(delayMillis);
                     String path = head.split(" ")[1];
@@ -146,25 +147,13 @@ class RoutingTest {
             InputStream in = new BufferedInputStream(s.getInputStream());
             List<String> bodies = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
-                String head = readHead(in);
+                String head = HttpHeads.read(in);
                 int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
                 String status = head.substring(9, 12);
                 bodies.add(status + " " + new String(in.readNBytes(length), StandardCharsets.US_ASCII));
             }
             return bodies;
         }
-    }
-
-    static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            b.write(c);
-            if (b.size() >= 4 && b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                return b.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
     }
 
     @Test
@@ -195,7 +184,7 @@ class RoutingTest {
             s.getOutputStream().write(request("/late", v1.port(), "X-Route: svc=127.0.0.3:" + v2.port() + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             InputStream in = new BufferedInputStream(s.getInputStream());
-            String head = readHead(in);
+            String head = HttpHeads.read(in);
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
             assertEquals("v2 /late", new String(in.readNBytes("v2 /late".length()), StandardCharsets.US_ASCII),
                     "a port in NETRA_HTTP_PORTS waits for the first request however late, and routes it");
@@ -217,7 +206,7 @@ class RoutingTest {
                 s.getOutputStream().write(request("/" + t.name, v1.port(), "X-Route: svc=127.0.0.3:" + t.port() + "\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 String body = t.name + " /" + t.name;
-                assertTrue(readHead(in).startsWith("HTTP/1.1 200"));
+                assertTrue(HttpHeads.read(in).startsWith("HTTP/1.1 200"));
                 assertEquals(body, new String(in.readNBytes(body.length()), StandardCharsets.US_ASCII));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -250,7 +239,7 @@ class RoutingTest {
             int before = v1.connections.get();
             for (int i = 0; i < 5; i++) {
                 s.getOutputStream().write(request("/seq" + i, v1.port(), "").getBytes(StandardCharsets.US_ASCII));
-                String head = readHead(in);
+                String head = HttpHeads.read(in);
                 int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
                 in.readNBytes(length);
             }
@@ -269,7 +258,7 @@ class RoutingTest {
             InputStream in = new BufferedInputStream(s.getInputStream());
             for (String p : new String[] {path, "/small"}) {
                 s.getOutputStream().write(request(p, v1.port(), "").getBytes(StandardCharsets.US_ASCII));
-                String head = readHead(in);
+                String head = HttpHeads.read(in);
                 int length = Integer.parseInt(head.replaceAll("(?s).*Content-Length: (\\d+).*", "$1"));
                 assertEquals("v1 " + p, new String(in.readNBytes(length), StandardCharsets.US_ASCII));
             }
@@ -344,7 +333,7 @@ class RoutingTest {
                 // (A responder slower to wait than the test is to open the second connection moves
                 // between the two responses instead: two moves either way.)
                 first.getOutputStream().write(request("/parts", server.getLocalPort(), "").getBytes(StandardCharsets.US_ASCII));
-                String head = readHead(in);
+                String head = HttpHeads.read(in);
                 assertEquals("a".repeat(10), new String(in.readNBytes(10), StandardCharsets.US_ASCII));
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 while (metrics.movesToVirtualThreads() < 2 && System.nanoTime() < deadline) {
@@ -365,7 +354,7 @@ class RoutingTest {
     /** One request on {@code s} and its whole response, checked: returns the response's bytes. */
     private static long exchangeOn(Socket s, InputStream in, String path, int port, String body) throws IOException {
         s.getOutputStream().write(request(path, port, "").getBytes(StandardCharsets.US_ASCII));
-        String head = readHead(in);
+        String head = HttpHeads.read(in);
         assertEquals(body, new String(in.readNBytes(body.length()), StandardCharsets.US_ASCII), path);
         return head.length() + body.length();
     }
@@ -376,7 +365,7 @@ class RoutingTest {
             InputStream in = new BufferedInputStream(s.getInputStream());
             java.io.OutputStream out = s.getOutputStream();
             String head;
-            while ((head = readHead(in)) != null) {
+            while ((head = HttpHeads.read(in)) != null) {
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n" + "a".repeat(10)).getBytes(StandardCharsets.US_ASCII));
                 if (head.startsWith("GET /parts ")) {
                     out.flush();

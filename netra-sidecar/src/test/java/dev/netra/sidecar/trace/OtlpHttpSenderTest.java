@@ -1,5 +1,6 @@
 package dev.netra.sidecar.trace;
 
+import dev.netra.sidecar.HttpHeads;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,7 @@ class OtlpHttpSenderTest {
                     InputStream in = s.getInputStream();
                     OutputStream out = s.getOutputStream();
                     while (true) {
-                        String head = head(in);
+                        String head = HttpHeads.read(in);
                         if (head == null) {
                             break;
                         }
@@ -79,18 +80,6 @@ class OtlpHttpSenderTest {
             }
         });
         return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/traces?tenant=a");
-    }
-
-    private static String head(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            b.write(c);
-            if (b.size() >= 4 && b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                return b.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
     }
 
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 2\r\n\r\n\u0000\u0000";
