@@ -60,6 +60,13 @@ public final class Settings {
             "comma list of original-destination ports treated as HTTP/1; when set, only these are parsed (as netramesh);"
                     + " their first bytes are still checked, and anything else goes on raw (counted)",
             env -> env.ports("NETRA_HTTP_PORTS"), Settings::ports);
+    static final Setting<Set<Integer>> HTTP2_PORTS = new Setting<>("NETRA_HTTP2_PORTS", "none",
+            "comma list of original-destination ports whose clients speak HTTP/2 with prior knowledge (gRPC);"
+                    + " parsed like `NETRA_HTTP_PORTS` (also when that list is set), either HTTP version accepted",
+            env -> env.ports("NETRA_HTTP2_PORTS"), Settings::ports);
+    static final Setting<Boolean> HTTP2 = flag("NETRA_HTTP2", true,
+            "parse cleartext HTTP/2 (the client's preface tells it) wherever HTTP/1 is parsed: spans and metrics per"
+                    + " stream, trace headers appended to each request's header block; false passes it on raw");
     static final Setting<Set<Integer>> OPAQUE_PORTS = new Setting<>("NETRA_OPAQUE_PORTS", "25,587,3306,4444,5432,6379,9300,11211",
             "without `NETRA_HTTP_PORTS`: ports never detected (server-speaks-first protocols)",
             env -> env.get("NETRA_OPAQUE_PORTS") != null ? env.ports("NETRA_OPAQUE_PORTS") : SidecarConfig.DEFAULT_OPAQUE_PORTS,
@@ -158,7 +165,7 @@ public final class Settings {
     public static final List<Setting<?>> ALL = List.of(LOGGER_LEVEL, PORT, MAX_CONNECTIONS, CONNECT_TIMEOUT, SHUTDOWN_GRACE,
             BUFFER_BYTES, SPLICE_ENABLED, PLATFORM_THREAD_CONNECTIONS, SCHEDULER, IDLE_TIMEOUT, HALF_CLOSED_TIMEOUT,
             REQUEST_HEAD_TIMEOUT, RESPONSE_HEAD_TIMEOUT,
-            HTTP_PORTS, OPAQUE_PORTS, DETECT_TIMEOUT, MAX_HEADER_BYTES, REQUEST_ID_HEADER, X_SOURCE_HEADER, X_SOURCE_VALUE,
+            HTTP_PORTS, HTTP2_PORTS, HTTP2, OPAQUE_PORTS, DETECT_TIMEOUT, MAX_HEADER_BYTES, REQUEST_ID_HEADER, X_SOURCE_HEADER, X_SOURCE_VALUE,
             TRACING_CONTEXT_EXPIRATION, TRACING_CONTEXT_CLEANUP, TRACING_IGNORED_PATHS, HEADER_TAG_MAP, COOKIE_TAG_MAP,
             ROUTING_ENABLED, ROUTING_HEADER, ROUTING_COOKIE_ENABLED, ROUTING_COOKIE_NAME, ROUTING_CONTEXT_EXPIRATION,
             ROUTING_CONTEXT_CLEANUP, ROUTING_REWRITE_HOST, ROUTING_ALLOWED_TARGETS, ROUTING_TRUSTED_SOURCES,

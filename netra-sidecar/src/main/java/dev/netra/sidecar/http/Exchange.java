@@ -51,10 +51,20 @@ public final class Exchange {
     private volatile End end;
     private Object attachment;
     private InetSocketAddress upstream;
+    /** HTTP/2: the stream's gRPC status from the response's trailers (or a trailers-only response), -1 when none came. */
+    private int grpcStatus = -1;
+    private String grpcMessage;
+    /** HTTP/2: the error code of the RST_STREAM that ended the stream, -1 when none did. */
+    private long resetCode = -1;
     private final boolean requestKeepAlive;
     private boolean responseKeepAlive;
 
     Exchange(HttpSession session, HttpHead head, byte[] headCopy, long now) {
+        this(session, head, headCopy, now, head.version());
+    }
+
+    /** @param version "1.1", "1.0", or "2" for an HTTP/2 stream, whose head the HTTP/2 engine wrote as HTTP/1 */
+    Exchange(HttpSession session, HttpHead head, byte[] headCopy, long now, String version) {
         this.session = session;
         System.arraycopy(head.bytes(), 0, headCopy, 0, head.length());
         this.requestHead = headCopy;
@@ -62,7 +72,7 @@ public final class Exchange {
         this.method = head.method();
         this.target = head.target();
         this.host = head.host();
-        this.version = head.version();
+        this.version = version;
         this.headRequest = head.methodIs(Http.HEAD);
         this.connectRequest = head.methodIs(Http.CONNECT);
         this.upgradeRequest = head.hasUpgrade();
@@ -91,6 +101,27 @@ public final class Exchange {
     void responseEnded(long bodyBytes, long now) {
         this.responseBodyBytes = bodyBytes;
         this.responseEndNanos = now;
+    }
+
+    void requestBody(long n) {
+        this.requestBodyBytes += n;
+    }
+
+    void requestEnded(long now) {
+        this.requestEndNanos = now;
+    }
+
+    void responseBody(long n) {
+        this.responseBodyBytes += n;
+    }
+
+    void grpc(int status, String message) {
+        this.grpcStatus = status;
+        this.grpcMessage = message;
+    }
+
+    void reset(long code) {
+        this.resetCode = code;
     }
 
     void end(End how) {
@@ -162,7 +193,7 @@ public final class Exchange {
         return host;
     }
 
-    /** "1.1" or "1.0". */
+    /** "1.1", "1.0", or "2". */
     public String version() {
         return version;
     }
@@ -240,6 +271,26 @@ public final class Exchange {
 
     public End end() {
         return end;
+    }
+
+    /** Whether the request came on an HTTP/2 stream. */
+    public boolean http2() {
+        return version.equals("2");
+    }
+
+    /** The gRPC status the response's trailers carried (grpc-status), -1 when none. */
+    public int grpcStatus() {
+        return grpcStatus;
+    }
+
+    /** The grpc-message of the response's trailers as sent (percent-encoded), or null. */
+    public String grpcMessage() {
+        return grpcMessage;
+    }
+
+    /** The error code of the RST_STREAM that ended an HTTP/2 stream, -1 when none did. */
+    public long resetCode() {
+        return resetCode;
     }
 
     /** Where the request went when routing sent it elsewhere than its original destination, else null. */

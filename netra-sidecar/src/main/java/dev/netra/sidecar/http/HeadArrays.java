@@ -27,7 +27,7 @@ public final class HeadArrays {
     }
 
     /** An array of at least {@code min} bytes; what it holds is whatever its last user left. */
-    byte[] acquire(int min) {
+    public byte[] acquire(int min) {
         borrowed.incrementAndGet();
         int i = sizeIndex(min);
         if (i >= SIZES) {
@@ -38,7 +38,7 @@ public final class HeadArrays {
     }
 
     /** Takes back an array from {@link #acquire}; null is ignored. */
-    void release(byte[] b) {
+    public void release(byte[] b) {
         if (b == null) {
             return;
         }

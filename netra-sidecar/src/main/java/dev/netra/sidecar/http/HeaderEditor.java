@@ -56,6 +56,19 @@ public final class HeaderEditor {
         return count == 0;
     }
 
+    /** The edits collected: how many, and each one's lower-case name and value (HTTP/2 appends them as fields). */
+    public int count() {
+        return count;
+    }
+
+    public byte[] lowerName(int i) {
+        return names[i];
+    }
+
+    public String value(int i) {
+        return values[i];
+    }
+
     /**
      * The edited head, ready to write (position 0, limit its length). A replaced header keeps the
      * place and the name spelling of its first occurrence; further occurrences go; new headers

@@ -43,6 +43,11 @@ public final class HttpSession {
         void select(Exchange e) throws java.io.IOException;
     }
 
+    /** The connection's id, for log lines. */
+    public long id() {
+        return id;
+    }
+
     /** Routing sets this; without it every request goes to the connection's one upstream. */
     public void selector(UpstreamSelector s) {
         this.selector = s;
@@ -107,6 +112,115 @@ public final class HttpSession {
         return h;
     }
 
+    // HTTP/2: each stream is an exchange, open from its request head until its response ended or
+    // it was reset; the HTTP/2 engine (http2 package) reports what passes, by stream id.
+
+    /** Open streams at most; a stream beyond passes without an exchange. */
+    static final int MAX_STREAMS = 1024;
+    private java.util.HashMap<Integer, Exchange> streams;
+
+    /** A header editor for an HTTP/2 direction: {@link #openStream} collects a request's edits in it. */
+    public HeaderEditor editor() {
+        return new HeaderEditor(settings.heads());
+    }
+
+    /**
+     * Opens the exchange of a stream whose request head is {@code head} (written as HTTP/1 by the
+     * HTTP/2 engine) and collects netra's edits in {@code editor}; null when too many are open.
+     */
+    public Exchange openStream(int streamId, HttpHead head, HeaderEditor editor) {
+        Exchange e = new Exchange(this, head, headArray(head.length()), System.nanoTime(), "2");
+        synchronized (this) {
+            if (streams == null) {
+                streams = new java.util.HashMap<>();
+            }
+            if (streams.size() >= MAX_STREAMS || streams.containsKey(streamId)) {
+                giveBack(e.requestHeadArray());
+                return null;
+            }
+            streams.put(streamId, e);
+        }
+        editor.reset();
+        settings.edits().edit(head, e, editor);
+        return e;
+    }
+
+    private synchronized Exchange stream(int streamId) {
+        return streams == null ? null : streams.get(streamId);
+    }
+
+    /** Request body bytes of a stream (DATA); {@code end}: its END_STREAM. */
+    public void streamRequest(int streamId, long bytes, boolean end) {
+        Exchange e = stream(streamId);
+        if (e != null) {
+            e.requestBody(bytes);
+            if (end) {
+                e.requestEnded(System.nanoTime());
+            }
+        }
+    }
+
+    /** A stream's final response head (written as HTTP/1); its 1xx heads are not reported. */
+    public void streamResponseHead(int streamId, HttpHead head) {
+        Exchange e = stream(streamId);
+        if (e != null && e.status() == 0) {
+            e.responseHead(head, headArray(head.length()), System.nanoTime());
+        }
+    }
+
+    /** The gRPC status (and message) a stream's trailers carried. */
+    public void streamGrpc(int streamId, int status, String message) {
+        Exchange e = stream(streamId);
+        if (e != null) {
+            e.grpc(status, message);
+        }
+    }
+
+    /** Response body bytes of a stream (DATA); {@code end}: its END_STREAM, which completes the exchange. */
+    public void streamResponse(int streamId, long bytes, boolean end) {
+        Exchange e = stream(streamId);
+        if (e != null) {
+            e.responseBody(bytes);
+            if (end) {
+                e.responseEnded(e.responseBodyBytes(), System.nanoTime());
+                endStream(streamId, Exchange.End.COMPLETE);
+            }
+        }
+    }
+
+    /** A stream was reset (RST_STREAM) with {@code code}: by the client, or by the upstream. */
+    public void streamReset(int streamId, boolean byClient, long code) {
+        Exchange e = stream(streamId);
+        if (e != null) {
+            e.reset(code);
+            endStream(streamId, byClient ? Exchange.End.CLIENT_GONE : Exchange.End.UPSTREAM_GONE);
+        }
+    }
+
+    /** The upstream's GOAWAY: streams above {@code lastStreamId} will not be processed. */
+    public void goAway(int lastStreamId) {
+        int[] ids;
+        synchronized (this) {
+            if (streams == null) {
+                return;
+            }
+            ids = streams.keySet().stream().mapToInt(Integer::intValue).filter(id -> id > lastStreamId).toArray();
+        }
+        for (int id : ids) {
+            endStream(id, Exchange.End.UPSTREAM_GONE);
+        }
+    }
+
+    private void endStream(int streamId, Exchange.End how) {
+        Exchange e;
+        synchronized (this) {
+            e = streams == null ? null : streams.remove(streamId);
+        }
+        if (e != null) {
+            finish(e, how);
+        }
+    }
+
     /** The framer of the client-to-upstream direction. */
     public Forwarder requests(WritableByteChannel upstream) {
         return new RequestFramer(this, upstream);
@@ -126,9 +240,14 @@ public final class HttpSession {
         return new ResponseFramer(this, client, expected);
     }
 
-    /** Whether HTTP/1 is parsed: false before the protocol is decided, and once the connection went opaque. */
+    /** Whether HTTP is parsed: false before the protocol is decided, and once the connection went opaque. */
     public synchronized boolean parsed() {
-        return protocol == Protocol.HTTP1;
+        return protocol == Protocol.HTTP1 || protocol == Protocol.HTTP2;
+    }
+
+    /** The protocol decided, null while it is not. */
+    public synchronized Protocol protocol() {
+        return protocol;
     }
 
     /** Whether the protocol is decided (the detect stage stops reading once the server spoke first). */
@@ -155,7 +274,7 @@ public final class HttpSession {
                 return protocol;
             }
             protocol = p;
-            if (p == Protocol.HTTP1 || !httpPort) {
+            if (p == Protocol.HTTP1 || p == Protocol.HTTP2 || !httpPort) {
                 return p;
             }
             fallbackReason = reason;
@@ -165,9 +284,9 @@ public final class HttpSession {
     }
 
     /** From now on both directions forward raw bytes. Counted once per connection (a WARN) while HTTP/1 was parsed. */
-    void fallback(Direction side, String reason) {
+    public void fallback(Direction side, String reason) {
         synchronized (this) {
-            boolean first = protocol == Protocol.HTTP1 && fallbackReason == null;
+            boolean first = (protocol == Protocol.HTTP1 || protocol == Protocol.HTTP2) && fallbackReason == null;
             protocol = Protocol.OPAQUE;
             if (!first) {
                 return;
@@ -241,9 +360,15 @@ public final class HttpSession {
         Exchange.End end;
         synchronized (this) {
             end = fallbackReason != null ? Exchange.End.FALLBACK : how;
-            int n = pending.size() + (responding != null ? 1 : 0);
+            int n = pending.size() + (responding != null ? 1 : 0) + (streams == null ? 0 : streams.size());
             open = new Exchange[n];
             int i = 0;
+            if (streams != null) {
+                for (Exchange s : streams.values()) {
+                    open[i++] = s;
+                }
+                streams.clear();
+            }
             if (responding != null) {
                 open[i++] = responding;
                 responding = null;

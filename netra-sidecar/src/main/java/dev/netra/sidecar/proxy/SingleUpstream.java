@@ -5,6 +5,7 @@ import dev.netra.sidecar.detect.Protocol;
 import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HttpSession;
+import dev.netra.sidecar.http2.Http2Connection;
 import dev.netra.sidecar.metrics.ProxyMetrics.ConnectionMetrics;
 
 import java.io.IOException;
@@ -26,6 +27,8 @@ final class SingleUpstream {
     private final ConnectionMetrics metrics;
     /** Null for an opaque connection. */
     private final HttpSession session;
+    /** Set when the client's preface decided HTTP/2 (NETRA_HTTP2 on). */
+    private volatile Http2Connection http2;
 
     SingleUpstream(Connection conn, InetSocketAddress target, Direction direction, ConnectionMetrics metrics,
                    HttpSession session) {
@@ -49,7 +52,8 @@ final class SingleUpstream {
             return;
         }
         ProxyContext ctx = conn.ctx();
-        Forwarder responses = session != null ? session.responses(client) : Forwarder.opaque(client);
+        Forwarder responses = session != null ? new ResponseSwitch(session, session.responses(client), () -> http2.responses(client))
+                : Forwarder.opaque(client);
         Pump back = new Pump(conn.id(), ctx, conn.sockets(), conn.activity(), () -> client, responseHome,
                 metrics.bytesToClient(), false);
         FutureTask<Void> second = ctx.threads().startSecond(conn.id(), () -> conn.leg("upstream -> client",
@@ -63,8 +67,15 @@ final class SingleUpstream {
                 detected = conn.detect(requestHome, false, session::decided);
                 replay = requestHome;
             }
-            if (session.decide(detected) == Protocol.HTTP1) {
+            if (detected == Protocol.HTTP2 && ctx.config().http().http2()) {
+                // made before the decision, which the response direction reads it after (the session's lock)
+                http2 = new Http2Connection(session, ctx.http().maxHeaderBytes(), ctx.http().heads());
+            }
+            Protocol p = session.decide(detected == Protocol.HTTP2 && http2 == null ? Protocol.OPAQUE : detected);
+            if (p == Protocol.HTTP1) {
                 requests = session.requests(up);
+            } else if (p == Protocol.HTTP2 && http2 != null) {
+                requests = http2.requests(up);
             }
         }
         Pump forth = new Pump(conn.id(), ctx, conn.sockets(), conn.activity(), () -> up, requestHome,
