@@ -81,13 +81,13 @@ conns=$((4 + 3 + (${#IPV6_SKIPPED} == 0 ? 1 : 0)))
 check "client sidecar: outbound connections" "$conns" "$(await_metric "$CLIENT" netra_tcp_connections_opened_total 'direction="outbound"' "$conns")"
 check "server sidecar: inbound connections" "$conns" "$(await_metric "$SERVER" netra_tcp_connections_opened_total 'direction="inbound"' "$conns")"
 check "client sidecar: outbound requests answered 200" 41 \
-  "$(await_metric "$CLIENT" netra_http_requests_total 'code="200",code_class="2xx",destination="10.77.0.2:8081",direction="outbound",method="GET",port="8081"' 41)"
+  "$(await_metric "$CLIENT" netra_http_requests_total 'code="200",code_class="2xx",destination="10.77.0.2:8081",direction="outbound",method="GET",port="8081",protocol="http1"' 41)"
 check "client sidecar: outbound requests answered 503" 5 \
-  "$(await_metric "$CLIENT" netra_http_requests_total 'code="503",code_class="5xx",destination="10.77.0.2:8081",direction="outbound",method="GET",port="8081"' 5)"
+  "$(await_metric "$CLIENT" netra_http_requests_total 'code="503",code_class="5xx",destination="10.77.0.2:8081",direction="outbound",method="GET",port="8081",protocol="http1"' 5)"
 check "server sidecar: inbound requests answered 200" 41 \
-  "$(await_metric "$SERVER" netra_http_requests_total 'code="200",code_class="2xx",destination="10.77.0.2:8081",direction="inbound",method="GET",port="8081"' 41)"
+  "$(await_metric "$SERVER" netra_http_requests_total 'code="200",code_class="2xx",destination="10.77.0.2:8081",direction="inbound",method="GET",port="8081",protocol="http1"' 41)"
 check "server sidecar: inbound requests answered 503" 5 \
-  "$(await_metric "$SERVER" netra_http_requests_total 'code="503",code_class="5xx",destination="10.77.0.2:8081",direction="inbound",method="GET",port="8081"' 5)"
+  "$(await_metric "$SERVER" netra_http_requests_total 'code="503",code_class="5xx",destination="10.77.0.2:8081",direction="inbound",method="GET",port="8081",protocol="http1"' 5)"
 echo_bytes=$((4 * 1048576 + (${#IPV6_SKIPPED} == 0 ? 65536 : 0)))
 check "client sidecar: at least the echoed bytes to the server" 1 \
   "$(( $(metric "$CLIENT" netra_tcp_bytes_total 'direction="outbound",flow="to_upstream"') >= echo_bytes ))"

@@ -57,7 +57,8 @@ public final class Settings {
 
     // --- HTTP ---
     static final Setting<Set<Integer>> HTTP_PORTS = new Setting<>("NETRA_HTTP_PORTS", "none",
-            "comma list of original-destination ports treated as HTTP/1; when set, only these are parsed (as netramesh);"
+            "comma list of original-destination ports treated as HTTP (HTTP/1, or HTTP/2 by its preface); when set, only these"
+                    + " are parsed (as netramesh);"
                     + " their first bytes are still checked, and anything else goes on raw (counted)",
             env -> env.ports("NETRA_HTTP_PORTS"), Settings::ports);
     static final Setting<Set<Integer>> HTTP2_PORTS = new Setting<>("NETRA_HTTP2_PORTS", "none",

@@ -29,6 +29,7 @@ public final class HttpMetrics implements ExchangeListener {
     static final int MAX_SERIES = 1000;
     private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "other"};
     private static final String OTHER = "other";
+    private static final String[] PROTOCOLS = {"http1", "http2"};
     /** Status 0 (no response), 100..599, and 600 + class for an unregistered code of that class. */
     private static final int CODES = 606;
     /** The status codes registered with IANA: each gets its own label value. */
@@ -47,7 +48,16 @@ public final class HttpMetrics implements ExchangeListener {
         REGISTERED[306] = false; // unused
     }
 
+    /** gRPC's status codes by name (grpc/grpc doc/statuscodes.md); "none" when a call ended without one. */
+    static final String[] GRPC_CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+            "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+            "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED", "other", "none"};
+    private static final byte[] CONTENT_TYPE = "content-type".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     private final Counter requests;
+    private final Counter grpcCalls;
+    /** (direction, gRPC code, destination) -> its point; bounded like the HTTP series. */
+    private final SeriesTable<CounterDataPoint> grpcPoints = new SeriesTable<>(MAX_SERIES);
     private final Histogram duration;
     private final Histogram otelServer;
     private final Histogram otelClient;
@@ -78,14 +88,15 @@ public final class HttpMetrics implements ExchangeListener {
     public HttpMetrics(PrometheusRegistry registry, Destinations destinations, boolean otelNames) {
         this.destinations = destinations;
         requests = Counter.builder().name("netra_http_requests_total")
-                .help("HTTP requests, by direction, method, status class and code, original-destination port and destination")
-                .labelNames("direction", "method", "code_class", "code", "port", "destination").register(registry);
+                .help("HTTP requests, by direction, method, status class and code, original-destination port, destination"
+                        + " and protocol (http1, http2)")
+                .labelNames("direction", "method", "code_class", "code", "port", "destination", "protocol").register(registry);
         duration = Histogram.builder().name("netra_http_request_duration_seconds")
                 .help("From the request head to the end of the response, as netra saw it")
                 .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
                 .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                         1, 2.5, 5, 10)
-                .labelNames("direction", "method", "code_class", "port", "destination").register(registry);
+                .labelNames("direction", "method", "code_class", "port", "destination", "protocol").register(registry);
         if (otelNames) {
             otelServer = Histogram.builder().name("http_server_request_duration_seconds")
                     .help("OpenTelemetry http.server.request.duration: inbound requests, as netra saw them")
@@ -102,6 +113,10 @@ public final class HttpMetrics implements ExchangeListener {
             otelServer = null;
             otelClient = null;
         }
+        grpcCalls = Counter.builder().name("netra_grpc_calls_total")
+                .help("gRPC calls (HTTP/2 requests of content-type application/grpc), by direction, the status their"
+                        + " trailers carried (\"none\" when the call ended without one) and destination")
+                .labelNames("direction", "grpc_code", "destination").register(registry);
         Histogram reqBytes = Histogram.builder().name("netra_http_request_body_bytes")
                 .help("Request body sizes").classicOnly()
                 .classicExponentialUpperBounds(64, 4, 10).labelNames("direction").register(registry);
@@ -127,8 +142,11 @@ public final class HttpMetrics implements ExchangeListener {
         int status = e.status() < 100 || e.status() >= 600 ? 0 : REGISTERED[e.status()] ? e.status() : 600 + e.status() / 100;
         int destination = e.host() != null ? destinations.of(e.host()) : destinations.of(e.destination());
         Points p = points(d, method(e.method()), port(e.destination() == null ? 0 : e.destination().getPort()),
-                destination, status);
+                destination, status, e.http2() ? 1 : 0);
         p.requests().inc();
+        if (e.http2()) {
+            grpc(e, d, destination);
+        }
         if (e.end() == Exchange.End.COMPLETE) {
             double seconds = (e.responseEndNanos() - e.requestHeadNanos()) / 1e9;
             p.duration().observe(seconds);
@@ -140,18 +158,38 @@ public final class HttpMetrics implements ExchangeListener {
         }
     }
 
-    /** Direction (1 bit), method (4), port (6), status (10) and destination, in one long. */
-    private static long key(int direction, int method, int port, int destination, int status) {
-        return status | (long) port << 10 | (long) method << 16 | (long) direction << 20 | (long) destination << 21;
+    private void grpc(Exchange e, int direction, int destination) {
+        String type = e.requestHeader(CONTENT_TYPE);
+        if (type == null || !type.startsWith("application/grpc")) {
+            return;
+        }
+        int s = e.grpcStatus();
+        int code = s < 0 ? GRPC_CODES.length - 1 : Math.min(s, GRPC_CODES.length - 2);
+        long key = code | (long) direction << 5 | (long) destination << 6;
+        CounterDataPoint point = grpcPoints.get(key);
+        if (point == null) {
+            point = grpcPoints.computeIfAbsent(key, () -> grpcCalls.labelValues(Direction.values()[direction].label(),
+                    GRPC_CODES[code], destinations.label(destination)));
+            if (point == null) { // past the bound: counted without its destination
+                point = grpcCalls.labelValues(Direction.values()[direction].label(), GRPC_CODES[code], OTHER);
+            }
+        }
+        point.inc();
     }
 
-    private Points points(int direction, int method, int port, int destination, int status) {
-        long key = key(direction, method, port, destination, status);
+    /** Direction (1 bit), method (4), port (6), status (10), protocol (1) and destination, in one long. */
+    private static long key(int direction, int method, int port, int destination, int status, int protocol) {
+        return status | (long) port << 10 | (long) method << 16 | (long) direction << 20 | (long) protocol << 21
+                | (long) destination << 22;
+    }
+
+    private Points points(int direction, int method, int port, int destination, int status, int protocol) {
+        long key = key(direction, method, port, destination, status, protocol);
         Points p = points.get(key);
         if (p == null) { // labels are made only for a combination not seen yet
             p = points.computeIfAbsent(key, () -> newPoints(direction, METHODS[method],
                     status == 0 ? "none" : status >= 600 ? OTHER : Integer.toString(status), status, portLabels[port],
-                    destinations.label(destination)));
+                    destinations.label(destination), PROTOCOLS[protocol]));
         }
         return p != null ? p : overflow(direction, status);
     }
@@ -164,7 +202,7 @@ public final class HttpMetrics implements ExchangeListener {
             Points o = overflow[direction][codeClass];
             if (o == null) {
                 // the class's own "other" code (no response: none), for the OpenTelemetry names too
-                o = newPoints(direction, OTHER, OTHER, codeClass == 0 ? 0 : 600 + codeClass, OTHER, OTHER);
+                o = newPoints(direction, OTHER, OTHER, codeClass == 0 ? 0 : 600 + codeClass, OTHER, OTHER, OTHER);
                 overflow[direction][codeClass] = o;
             }
             return o;
@@ -172,12 +210,13 @@ public final class HttpMetrics implements ExchangeListener {
     }
 
     /** The data points of one label combination; {@code status} as {@link #onExchange} folds it. */
-    private Points newPoints(int direction, String method, String code, int status, String port, String destination) {
+    private Points newPoints(int direction, String method, String code, int status, String port, String destination,
+                             String protocol) {
         String dir = Direction.values()[direction].label();
         int codeClass = codeClass(status);
         String codeClassLabel = codeClass == 0 ? "none" : codeClass + "xx";
-        return new Points(requests.labelValues(dir, method, codeClassLabel, code, port, destination),
-                duration.labelValues(dir, method, codeClassLabel, port, destination),
+        return new Points(requests.labelValues(dir, method, codeClassLabel, code, port, destination, protocol),
+                duration.labelValues(dir, method, codeClassLabel, port, destination, protocol),
                 otel(direction, method, status, destination, port));
     }
 

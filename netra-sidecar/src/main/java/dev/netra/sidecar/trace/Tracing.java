@@ -203,8 +203,9 @@ public final class Tracing implements AutoCloseable {
                 parent = parent.with(Span.wrap(stored.toSpanContext()));
             }
         }
-        String name = config.spanNames().equals("otel") ? e.method()
-                : inbound ? path : (e.host() == null ? "" : e.host()) + path;
+        boolean otelName = config.spanNames().equals("otel");
+        String name = otelName && grpc(e) ? path.substring(1)
+                : otelName ? e.method() : inbound ? path : (e.host() == null ? "" : e.host()) + path;
         SpanKind kind = inbound ? SpanKind.SERVER : SpanKind.CLIENT;
         // What the SDK's span builder does: the parent's trace or a new one, a new span id, and the
         // sampler's decision carried in the flags (parent-based: a sampled parent keeps it sampled).
@@ -251,6 +252,8 @@ public final class Tracing implements AutoCloseable {
         StatusData result = StatusData.unset();
         if (status >= 500) {
             result = StatusData.create(StatusCode.ERROR, "HTTP " + status);
+        } else if (grpcError(e)) {
+            result = StatusData.create(StatusCode.ERROR, "gRPC status " + e.grpcStatus());
         } else if (e.end() != Exchange.End.COMPLETE) {
             result = StatusData.create(StatusCode.ERROR, "no response: " + e.end().name().toLowerCase(Locale.ROOT));
         }
@@ -280,10 +283,17 @@ public final class Tracing implements AutoCloseable {
     private static final AttributeKey<String> NETWORK_PROTOCOL_VERSION = AttributeKey.stringKey("network.protocol.version");
     private static final AttributeKey<Long> HTTP_RESPONSE_STATUS_CODE = AttributeKey.longKey("http.response.status_code");
     private static final AttributeKey<String> USER_AGENT_ORIGINAL = AttributeKey.stringKey("user_agent.original");
+    private static final AttributeKey<String> RPC_SYSTEM = AttributeKey.stringKey("rpc.system");
+    private static final AttributeKey<String> RPC_SERVICE = AttributeKey.stringKey("rpc.service");
+    private static final AttributeKey<String> RPC_METHOD = AttributeKey.stringKey("rpc.method");
+    private static final AttributeKey<Long> RPC_GRPC_STATUS_CODE = AttributeKey.longKey("rpc.grpc.status_code");
+    private static final AttributeKey<Long> HTTP2_ERROR_CODE = AttributeKey.longKey("http2.rst_stream.error_code");
     private static final List<AttributeKey<?>> BUILT_IN = List.of(SPAN_KIND, REMOTE_ADDR, HTTP_HOST, HTTP_PATH,
             HTTP_METHOD, HTTP_REQUEST_SIZE, HTTP_RESPONSE_SIZE, HTTP_STATUS_CODE, HTTP_USER_AGENT, HTTP_REQUEST_ID,
             ERROR, HTTP_REQUEST_METHOD, URL_PATH, URL_QUERY, SERVER_ADDRESS, SERVER_PORT, NETWORK_PEER_ADDRESS,
-            NETWORK_PROTOCOL_VERSION, HTTP_RESPONSE_STATUS_CODE, USER_AGENT_ORIGINAL);
+            NETWORK_PROTOCOL_VERSION, HTTP_RESPONSE_STATUS_CODE, USER_AGENT_ORIGINAL, RPC_SYSTEM, RPC_SERVICE, RPC_METHOD,
+            RPC_GRPC_STATUS_CODE, HTTP2_ERROR_CODE);
+    private static final byte[] CONTENT_TYPE = HttpHead.bytes("content-type");
     /** A span's attribute capacity before tags (TracingTest checks that a span setting all of them drops none). */
     static final int BUILT_IN_ATTRIBUTES = BUILT_IN.size();
     private static final byte[] USER_AGENT = HttpHead.bytes("user-agent");
@@ -317,6 +327,31 @@ public final class Tracing implements AutoCloseable {
         Map<String, AttributeKey<String>> tags = new java.util.HashMap<>();
         map.forEach((cookie, tag) -> tags.put(cookie, AttributeKey.stringKey(tag)));
         return Map.copyOf(tags);
+    }
+
+    /** A gRPC call: an HTTP/2 request whose content-type is application/grpc (or a +suffix or ;parameter of it). */
+    private static boolean grpc(Exchange e) {
+        if (!e.http2()) {
+            return false;
+        }
+        String type = e.requestHeader(CONTENT_TYPE);
+        return type != null && type.startsWith("application/grpc") && e.path().indexOf('/', 1) > 0;
+    }
+
+    /**
+     * Whether a gRPC status makes the span an error, as OpenTelemetry's gRPC conventions say: any
+     * status but OK on a client span; on a server span only the codes that tell a server fault
+     * (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS).
+     */
+    private static boolean grpcError(Exchange e) {
+        int s = e.grpcStatus();
+        if (s <= 0) {
+            return false;
+        }
+        if (e.direction() == Direction.OUTBOUND) {
+            return true;
+        }
+        return s == 2 || s == 4 || s == 12 || s == 13 || s == 14 || s == 15;
     }
 
     private void attributes(SpanAttributes attrs, Exchange e) {
@@ -380,6 +415,19 @@ public final class Tracing implements AutoCloseable {
             if (userAgent != null) {
                 attrs.put(USER_AGENT_ORIGINAL, userAgent);
             }
+        }
+        if (grpc(e)) {
+            String path = e.path();
+            int slash = path.indexOf('/', 1);
+            attrs.put(RPC_SYSTEM, "grpc");
+            attrs.put(RPC_SERVICE, path.substring(1, slash));
+            attrs.put(RPC_METHOD, path.substring(slash + 1));
+            if (e.grpcStatus() >= 0) {
+                attrs.put(RPC_GRPC_STATUS_CODE, (long) e.grpcStatus());
+            }
+        }
+        if (e.resetCode() >= 0) {
+            attrs.put(HTTP2_ERROR_CODE, e.resetCode());
         }
         for (int i = 0; i < headerTags.length; i++) {
             HeaderTag tag = headerTags[i];

@@ -29,6 +29,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import static dev.netra.sidecar.http2.H2.concat;
+import static dev.netra.sidecar.http2.H2.encode;
+import static dev.netra.sidecar.http2.H2.encoder;
+import static dev.netra.sidecar.http2.H2.frame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * each stream is an exchange.
  */
 class Http2FramerTest {
-    static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] PREFACE = H2.PREFACE;
     static final HeaderName TRACEPARENT = HeaderName.of("traceparent");
     static final HeaderName X_SOURCE = HeaderName.of("x-source");
 
@@ -123,38 +127,8 @@ class Http2FramerTest {
         };
     }
 
-    static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(9 + payload.length);
-        b.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-        b.put((byte) type).put((byte) flags).putInt(stream).put(payload);
-        return b.array();
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
-    }
-
-    static HpackEncoder encoder() {
-        HpackEncoder e = new HpackEncoder();
-        e.setMaxHeaderListSize(1 << 20);
-        return e;
-    }
-
-    static byte[] encode(HpackEncoder encoder, MetaData md) throws Exception {
-        ByteBuffer b = ByteBuffer.allocate(256 * 1024);
-        encoder.encode(b, md);
-        b.flip();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
-
     static MetaData.Request request(String method, String path, HttpFields.Mutable fields) {
-        return new MetaData.Request(method, HttpURI.from("http://greeter:50051" + path), HttpVersion.HTTP_2, fields);
+        return H2.request(method, "greeter:50051", path, fields);
     }
 
     static HttpFields.Mutable grpcHeaders() {

@@ -19,10 +19,10 @@ class HttpMetricsTest {
                 Exchanges.response(200, "ok") + Exchanges.response(503, ""));
         Exchanges.play(Direction.OUTBOUND, 80, metrics, "BREW /pot HTTP/1.1\r\n\r\n", Exchanges.response(418, "tea"));
         String text = Scrapes.text(registry);
-        assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"503\",code_class=\"5xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"418\",code_class=\"4xx\",destination=\"10.0.0.2:80\",direction=\"outbound\",method=\"other\",port=\"80\"} 1"), text);
-        assertTrue(text.contains("netra_http_request_duration_seconds_count{code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\",protocol=\"http1\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"503\",code_class=\"5xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\",protocol=\"http1\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"418\",code_class=\"4xx\",destination=\"10.0.0.2:80\",direction=\"outbound\",method=\"other\",port=\"80\",protocol=\"http1\"} 1"), text);
+        assertTrue(text.contains("netra_http_request_duration_seconds_count{code_class=\"2xx\",destination=\"svc\",direction=\"inbound\",method=\"GET\",port=\"8080\",protocol=\"http1\"} 1"), text);
         assertTrue(text.contains("netra_http_response_body_bytes_sum{direction=\"inbound\"} 2.0"), text);
         assertFalse(text.contains("/a"), "no paths in labels");
     }
@@ -37,7 +37,7 @@ class HttpMetricsTest {
         String text = Scrapes.text(registry);
         long ports = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(ports == HttpMetrics.MAX_PORTS + 1, text);
-        assertTrue(text.contains("port=\"other\"} 10"), text);
+        assertTrue(text.contains("port=\"other\",protocol=\"http1\"} 10"), text);
     }
 
     @Test
@@ -57,8 +57,8 @@ class HttpMetricsTest {
         long series = text.lines().filter(l -> l.startsWith("netra_http_requests_total{")).count();
         assertTrue(series <= 62, series + " series for 400 codes (58 registered, 4 classes of others):\n" + text);
         assertTrue(text.contains("netra_http_requests_total{code=\"299\"") == false, text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"other\",code_class=\"2xx\",destination=\"svc\",direction=\"outbound\",method=\"GET\",port=\"80\"} 90"), text);
-        assertTrue(text.contains("netra_http_requests_total{code=\"404\",code_class=\"4xx\",destination=\"svc\",direction=\"outbound\",method=\"GET\",port=\"80\"} 1"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"other\",code_class=\"2xx\",destination=\"svc\",direction=\"outbound\",method=\"GET\",port=\"80\",protocol=\"http1\"} 90"), text);
+        assertTrue(text.contains("netra_http_requests_total{code=\"404\",code_class=\"4xx\",destination=\"svc\",direction=\"outbound\",method=\"GET\",port=\"80\",protocol=\"http1\"} 1"), text);
     }
 
     @Test
@@ -104,9 +104,9 @@ class HttpMetricsTest {
         assertTrue(values.equals(java.util.Set.of("tenant-0.example:8080", "tenant-1.example:8080", "tenant-2.example:8080",
                 "tenant-3.example:8080", "tenant-4.example:8080", "other")), values.toString());
         assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"tenant-1.example:8080\","
-                + "direction=\"outbound\",method=\"GET\",port=\"8080\"} 2"), "the other spelling counts as the same: " + text);
+                + "direction=\"outbound\",method=\"GET\",port=\"8080\",protocol=\"http1\"} 2"), "the other spelling counts as the same: " + text);
         assertTrue(text.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"other\","
-                + "direction=\"outbound\",method=\"GET\",port=\"8080\"} " + (flood - 5 + 2)), text);
+                + "direction=\"outbound\",method=\"GET\",port=\"8080\",protocol=\"http1\"} " + (flood - 5 + 2)), text);
         assertTrue(text.contains("netra_metrics_destinations_overflow_total " + (flood - 5 + 2) + ".0"), text);
         assertFalse(text.contains("xxxxxxxx") || text.contains("a\\\"b"), "no hostile value in a label");
     }

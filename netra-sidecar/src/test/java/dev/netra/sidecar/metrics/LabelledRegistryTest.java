@@ -38,7 +38,7 @@ class LabelledRegistryTest {
         }
         assertEquals(plain.lines().filter(l -> !l.startsWith("#")).count(), samples.size(), "no series lost or added");
         assertTrue(labelled.contains("netra_http_requests_total{code=\"200\",code_class=\"2xx\",destination=\"svc\","
-                + "direction=\"inbound\",method=\"GET\",namespace=\"prod\",pod=\"shop-7d9f\",port=\"8080\"} 1.0"), labelled);
+                + "direction=\"inbound\",method=\"GET\",namespace=\"prod\",pod=\"shop-7d9f\",port=\"8080\",protocol=\"http1\"} 1.0"), labelled);
         assertTrue(labelled.contains("test_summary_sum{namespace=\"prod\",pod=\"shop-7d9f\"} 3.0"), labelled);
         assertTrue(labelled.contains("test_state{namespace=\"prod\",pod=\"shop-7d9f\",test_state=\"a\"} 1"), labelled);
     }

@@ -6,6 +6,10 @@ import dev.netra.sidecar.http.Exchange;
 import dev.netra.sidecar.http.HttpSession;
 import dev.netra.sidecar.http.HttpSettings;
 import dev.netra.sidecar.http.RequestIdEdits;
+import dev.netra.sidecar.http2.H2;
+import dev.netra.sidecar.http2.Http2Connection;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http2.hpack.HpackEncoder;
 import dev.netra.sidecar.metrics.RuntimeMetrics.SpanCounters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -218,12 +222,73 @@ class TracingTest {
     void aSpanSettingEveryAttributeDropsNone() throws Exception {
         tracing(Map.of("HTTP_HEADER_TAG_MAP", "x-session:http.session", "HTTP_COOKIE_TAG_MAP", "sess:http.cookies.sess",
                 "NETRA_TRACING_URL_QUERY", "true", "NETRA_TRACING_ATTRIBUTES", "both"));
-        play(Direction.OUTBOUND, "POST /p?q=1 HTTP/1.1\r\nHost: b:9000\r\nUser-Agent: t/1\r\nX-Request-Id: r-1\r\n"
-                        + "X-Session: s-9\r\nCookie: sess=xyz\r\nContent-Length: 2\r\n\r\nhi",
-                "HTTP/1.1 500 Oops\r\nContent-Length: 1\r\n\r\nx");
+        // a gRPC call with a query, answered 500 with a status (trailers-only, not ending the stream), then reset
+        HpackEncoder ce = H2.encoder();
+        byte[] request = H2.encode(ce, H2.request("POST", "b:9000", "/pkg.Svc/Get?q=1", HttpFields.build()
+                .add("content-type", "application/grpc").add("user-agent", "t/1").add("x-request-id", "r-1")
+                .add("x-session", "s-9").add("cookie", "sess=xyz")));
+        byte[] response = H2.encode(H2.encoder(), H2.response(500, HttpFields.build().add("grpc-status", "13")));
+        playHttp2(Direction.OUTBOUND, H2.concat(H2.PREFACE, H2.frame(H2.HEADERS, H2.END_HEADERS, 1, request),
+                        H2.frame(H2.DATA, H2.END_STREAM, 1, new byte[] {0, 0, 0, 0, 0})),
+                H2.concat(H2.frame(H2.HEADERS, H2.END_HEADERS, 1, response), H2.frame(H2.RST_STREAM, 0, 1, new byte[] {0, 0, 0, 2})));
         SpanData s = spans(1).getFirst();
         assertEquals(Tracing.BUILT_IN_ATTRIBUTES + 2, s.getAttributes().size(), attributes(s).keySet().toString());
         assertEquals(s.getAttributes().size(), s.getTotalAttributeCount(), "an attribute was dropped");
+    }
+
+    @Test
+    void aGrpcCallIsAnRpcSpanWithItsStatus() throws Exception {
+        tracing(Map.of("NETRA_TRACING_SPAN_NAMES", "otel"));
+        HpackEncoder ce = H2.encoder();
+        HpackEncoder se = H2.encoder();
+        byte[] client = H2.PREFACE;
+        byte[] server = new byte[0];
+        int[] statuses = {0, 5, 14};
+        for (int i = 0; i < statuses.length; i++) {
+            int stream = 1 + 2 * i;
+            byte[] request = H2.encode(ce, H2.request("POST", "greeter:50051", "/helloworld.Greeter/SayHello",
+                    HttpFields.build().add("content-type", "application/grpc").add("te", "trailers")));
+            client = H2.concat(client, H2.frame(H2.HEADERS, H2.END_HEADERS, stream, request),
+                    H2.frame(H2.DATA, H2.END_STREAM, stream, new byte[] {0, 0, 0, 0, 0}));
+            byte[] head = H2.encode(se, H2.response(200, HttpFields.build().add("content-type", "application/grpc")));
+            byte[] trailers = H2.encode(se, H2.trailers(HttpFields.build().add("grpc-status", String.valueOf(statuses[i]))));
+            server = H2.concat(server, H2.frame(H2.HEADERS, H2.END_HEADERS, stream, head),
+                    H2.frame(H2.HEADERS, H2.END_HEADERS | H2.END_STREAM, stream, trailers));
+        }
+        String sent = playHttp2(Direction.INBOUND, client, server);
+        assertTrue(sent.contains("traceparent"), "the context went to the app in the request's header block");
+        List<SpanData> spans = spans(3);
+        for (int i = 0; i < statuses.length; i++) {
+            SpanData span = spans.get(i);
+            Map<String, Object> a = attributes(span);
+            assertEquals("helloworld.Greeter/SayHello", span.getName());
+            assertEquals(SpanKind.SERVER, span.getKind());
+            assertEquals("grpc", a.get("rpc.system"));
+            assertEquals("helloworld.Greeter", a.get("rpc.service"));
+            assertEquals("SayHello", a.get("rpc.method"));
+            assertEquals((long) statuses[i], a.get("rpc.grpc.status_code"));
+            assertEquals("2", a.get("network.protocol.version"));
+        }
+        assertEquals(StatusCode.UNSET, spans.get(0).getStatus().getStatusCode());
+        assertEquals(StatusCode.UNSET, spans.get(1).getStatus().getStatusCode(), "NOT_FOUND is the caller's fault, not the server's");
+        assertEquals(StatusCode.ERROR, spans.get(2).getStatus().getStatusCode(), "UNAVAILABLE is an error on a server span");
+    }
+
+    /** Plays HTTP/2 bytes through a session's two HTTP/2 framers; returns what went upstream, as ISO-8859-1 text. */
+    private String playHttp2(Direction direction, byte[] client, byte[] server) throws IOException {
+        HttpSettings settings = new HttpSettings(65536, new RequestIdEdits("X-Request-Id", "X-Source", "netra").andThen(tracing.edits()),
+                tracing.listener(), (d, r) -> { });
+        HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.1.1.1", 40000),
+                new InetSocketAddress("10.1.1.2", 50051), settings, false);
+        s.decide(dev.netra.sidecar.detect.Protocol.HTTP2);
+        Http2Connection h2 = new Http2Connection(s, 65536, settings.heads());
+        ByteArrayOutputStream upstream = new ByteArrayOutputStream();
+        var requests = h2.requests(Channels.newChannel(upstream));
+        var responses = h2.responses(Channels.newChannel(new ByteArrayOutputStream()));
+        requests.forward(ByteBuffer.wrap(client));
+        responses.forward(ByteBuffer.wrap(server));
+        s.close(Exchange.End.CLIENT_GONE);
+        return upstream.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Test
