@@ -53,6 +53,16 @@ ensure_commands() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
 }
 
+# Installs Debian packages that give no command to look for (a Python module, for one).
+ensure_packages() {
+  [ "$EUID" -eq 0 ] || die "missing packages $*: install them, or run as root"
+  log "installing $*"
+  if [ ! -f /tmp/.netra-apt-updated ]; then
+    apt-get update -q >/dev/null && touch /tmp/.netra-apt-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+}
+
 # Starts dockerd in the background when no engine answers.
 ensure_docker() {
   ensure_commands docker:docker.io dockerd:docker.io

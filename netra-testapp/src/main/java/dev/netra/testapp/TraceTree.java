@@ -40,8 +40,10 @@ public final class TraceTree {
     }
 
     private static void print(Map<String, String> span, List<Map<String, String>> all, String indent) {
-        System.out.printf("%s%s %s \"%s\" %.2f ms%s%n", indent, span.get("service"), span.get("kind"), span.get("name"),
-                Long.parseLong(span.get("duration_us")) / 1000.0, "error".equals(span.get("status")) ? " ERROR" : "");
+        String grpc = span.get("a.rpc.grpc.status_code");
+        System.out.printf("%s%s %s \"%s\" %.2f ms%s%s%n", indent, span.get("service"), span.get("kind"), span.get("name"),
+                Long.parseLong(span.get("duration_us")) / 1000.0, grpc != null ? " grpc_status=" + grpc : "",
+                "error".equals(span.get("status")) ? " ERROR" : "");
         all.stream().filter(c -> span.get("span").equals(c.get("parent")))
                 .sorted(Comparator.comparing(c -> c.get("name")))
                 .forEach(c -> print(c, all, indent + "  "));

@@ -263,6 +263,22 @@ public final class HttpSession {
         return settle(p, Direction.INBOUND, p == Protocol.OPAQUE ? "not an HTTP/1 request" : p.label());
     }
 
+    /**
+     * Waits until the protocol is decided, at most {@code nanos}: what an HTTP/2 server's preface,
+     * sent as soon as it accepted, waits for, rather than being taken for a server that speaks first.
+     */
+    public synchronized boolean awaitDecision(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        while (protocol == null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
     /** The server sent bytes before the protocol was decided: no HTTP/1 client waits for that. */
     Protocol serverSpokeFirst() {
         return settle(Protocol.OPAQUE, Direction.OUTBOUND, "the server spoke first");
@@ -274,6 +290,7 @@ public final class HttpSession {
                 return protocol;
             }
             protocol = p;
+            notifyAll(); // a response direction may wait in awaitDecision
             if (p == Protocol.HTTP1 || p == Protocol.HTTP2 || !httpPort) {
                 return p;
             }

@@ -6,6 +6,7 @@ import dev.netra.sidecar.http.HttpSession;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -18,16 +19,29 @@ final class ResponseSwitch implements Forwarder {
     private final HttpSession session;
     private final Supplier<Forwarder> http2;
     private Forwarder chosen;
+    private final long decisionWaitNanos;
     private boolean settled;
 
-    ResponseSwitch(HttpSession session, Forwarder http1, Supplier<Forwarder> http2) {
+    /** @param decisionWait how long a server's HTTP/2 preface waits for the client's first bytes to decide */
+    ResponseSwitch(HttpSession session, Forwarder http1, Supplier<Forwarder> http2, Duration decisionWait) {
         this.session = session;
         this.chosen = http1;
         this.http2 = http2;
+        this.decisionWaitNanos = decisionWait.toNanos();
     }
 
     @Override
     public void forward(ByteBuffer in) throws IOException {
+        if (!settled && serverPreface(in)) {
+            // an HTTP/2 server sends its SETTINGS as soon as it accepted, often before the client's
+            // preface reached netra: not a server that speaks first, if the client's bytes say HTTP/2
+            try {
+                session.awaitDecision(decisionWaitNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted waiting for the client's first bytes");
+            }
+        }
         if (!settled && session.decided()) {
             settled = true;
             if (session.protocol() == Protocol.HTTP2) {
@@ -35,6 +49,16 @@ final class ResponseSwitch implements Forwarder {
             }
         }
         chosen.forward(in);
+    }
+
+    /** Whether {@code in} starts with a SETTINGS frame on stream 0, as an HTTP/2 server's preface does (RFC 9113 §3.4). */
+    static boolean serverPreface(ByteBuffer in) {
+        if (in.remaining() < 9) {
+            return false;
+        }
+        int p = in.position();
+        int length = (in.get(p) & 0xff) << 16 | (in.get(p + 1) & 0xff) << 8 | in.get(p + 2) & 0xff;
+        return in.get(p + 3) == 4 && in.get(p + 4) == 0 && in.getInt(p + 5) == 0 && length % 6 == 0;
     }
 
     @Override

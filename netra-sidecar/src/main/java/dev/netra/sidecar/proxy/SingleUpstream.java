@@ -52,7 +52,8 @@ final class SingleUpstream {
             return;
         }
         ProxyContext ctx = conn.ctx();
-        Forwarder responses = session != null ? new ResponseSwitch(session, session.responses(client), () -> http2.responses(client))
+        Forwarder responses = session != null ? new ResponseSwitch(session, session.responses(client),
+                () -> http2.responses(client), ctx.config().http().detectTimeout())
                 : Forwarder.opaque(client);
         Pump back = new Pump(conn.id(), ctx, conn.sockets(), conn.activity(), () -> client, responseHome,
                 metrics.bytesToClient(), false);
