@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of netra, lane by lane: the fast lane first (unit tests, fuzz corpus, docs checks:
 # what `mvn -B verify` runs without root or Docker), then the privileged lanes (the launcher,
-# the demo, netra-init in a network namespace, the Kubernetes manifests, the images and the
+# the demo, HTTP/2 and gRPC peers, netra-init in a network namespace, the Kubernetes manifests, the images and the
 # containers-as-pods scenarios). Each lane has a header; a summary at the end gives each lane's
 # tests passed and failed and its time. Installs what it needs on a fresh machine (as root) and
 # starts dockerd when none answers.
@@ -86,6 +86,7 @@ lane launcher "$NETRA_ROOT/scripts/test-launcher.sh" || true
 # The demo is run as users run it, to its end; what it shows is checked by the mesh lane.
 lane demo "$NETRA_ROOT/bin/netra" demo || true
 lane mesh "$NETRA_ROOT/scripts/test-mesh.sh" || true
+lane grpc "$NETRA_ROOT/scripts/test-grpc.sh" || true
 lane init "$NETRA_ROOT/scripts/test-init.sh" || true
 lane k8s kustomize || true
 lane pods scenarios || true
