@@ -144,6 +144,10 @@ final class Http2Framer implements Forwarder {
             fallback("a frame inside a header block", in, start);
             return;
         }
+        if (block && streamId == 0) {
+            fallback("a header block on stream 0", in, start);
+            return;
+        }
         if (blockStream == 0 && type == CONTINUATION) {
             fallback("CONTINUATION without a header block", in, start);
             return;
