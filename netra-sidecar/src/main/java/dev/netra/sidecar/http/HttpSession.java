@@ -119,6 +119,49 @@ public final class HttpSession {
     static final int MAX_STREAMS = 1024;
     private java.util.HashMap<Integer, Exchange> streams;
 
+    /** What HTTP/2 takes over with after an `Upgrade: h2c` answered 101: one per connection, made when needed. */
+    public interface Http2Upgrade {
+        Forwarder requests(WritableByteChannel upstream);
+
+        Forwarder responses(WritableByteChannel client);
+    }
+
+    private java.util.function.Supplier<Http2Upgrade> http2Factory;
+    private Http2Upgrade http2Upgrade;
+    private volatile boolean upgradedToHttp2;
+
+    /** Where NETRA_HTTP2 is on: an `Upgrade: h2c` answered 101 is followed into HTTP/2, else it is a tunnel. */
+    public synchronized void http2Upgrade(java.util.function.Supplier<Http2Upgrade> factory) {
+        this.http2Factory = factory;
+    }
+
+    synchronized Http2Upgrade http2Upgrade() {
+        if (http2Upgrade == null && http2Factory != null) {
+            http2Upgrade = http2Factory.get();
+        }
+        return http2Upgrade;
+    }
+
+    /** Whether a 101 to `Upgrade: h2c` made the connection HTTP/2. */
+    boolean upgradedToHttp2() {
+        return upgradedToHttp2;
+    }
+
+    /** A 101 switched to HTTP/2: the upgrading request is stream 1, answered there (RFC 7540 §3.2). */
+    void toHttp2(Exchange upgrading) {
+        synchronized (this) {
+            if (responding == upgrading) {
+                responding = null;
+            }
+            if (streams == null) {
+                streams = new java.util.HashMap<>();
+            }
+            streams.put(1, upgrading);
+            upgradedToHttp2 = true;
+        }
+        verdict(Verdict.TUNNEL);
+    }
+
     /** A header editor for an HTTP/2 direction: {@link #openStream} collects a request's edits in it. */
     public HeaderEditor editor() {
         return new HeaderEditor(settings.heads());

@@ -20,6 +20,8 @@ abstract class MessageFramer implements Forwarder {
     final HttpHead head = new HttpHead();
     final BodyFramer body = new BodyFramer();
     State state = State.IDLE;
+    /** HTTP/2's framer for this direction once an `Upgrade: h2c` was answered 101: it gets every later byte. */
+    Forwarder http2;
     /** Whether the head being collected has shown enough to be a request or status line (checked until it has). */
     private boolean startChecked;
     /** A reusable view of the held head bytes, created once the head array exists. */
@@ -55,21 +57,33 @@ abstract class MessageFramer implements Forwarder {
 
     @Override
     public boolean betweenMessages() {
+        if (http2 != null) {
+            return http2.betweenMessages();
+        }
         return state == State.IDLE;
     }
 
     @Override
     public boolean raw() {
+        if (http2 != null) {
+            return http2.raw();
+        }
         return state == State.RAW && pendingHead == null;
     }
 
     @Override
     public boolean midHead() {
+        if (http2 != null) {
+            return http2.midHead();
+        }
         return state == State.HEAD;
     }
 
     @Override
     public long passable() {
+        if (http2 != null) {
+            return pendingHead != null ? 0 : http2.passable();
+        }
         if (pendingHead != null) {
             return 0;
         }
@@ -82,6 +96,10 @@ abstract class MessageFramer implements Forwarder {
 
     @Override
     public void passed(long n) throws IOException {
+        if (http2 != null) {
+            http2.passed(n);
+            return;
+        }
         if (state == State.BODY) {
             body.passed(n);
             if (body.done()) {

@@ -33,6 +33,10 @@ final class RequestFramer extends MessageFramer {
     @Override
     public void forward(ByteBuffer in) throws IOException {
         while (in.hasRemaining()) {
+            if (http2 != null) {
+                http2.forward(in);
+                return;
+            }
             if (state != State.RAW && !session.parsed()) {
                 toRaw(in);
                 return;
@@ -50,6 +54,9 @@ final class RequestFramer extends MessageFramer {
     public void endOfStream() throws IOException {
         flushPending();
         flushHeld();
+        if (http2 != null) {
+            http2.endOfStream();
+        }
     }
 
     @Override
@@ -131,6 +138,9 @@ final class RequestFramer extends MessageFramer {
         Verdict v = session.verdict();
         if (v == Verdict.TUNNEL) {
             state = State.RAW;
+            if (session.upgradedToHttp2()) {
+                http2 = session.http2Upgrade().requests(out); // the client's preface comes next
+            }
         } else if (v == Verdict.REFUSED) {
             session.verdict(Verdict.NONE);
             if (sentWhileAwaiting) {

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
  */
 final class ResponseFramer extends MessageFramer {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    private static final byte[] UPGRADE = HttpHead.bytes("upgrade");
 
     private Exchange current;
     /** With routing, the request this upstream's response answers; null for a connection's one upstream. */
@@ -34,6 +35,11 @@ final class ResponseFramer extends MessageFramer {
     @Override
     public void forward(ByteBuffer in) throws IOException {
         while (in.hasRemaining()) {
+            if (http2 != null) {
+                flushPending();
+                http2.forward(in);
+                return;
+            }
             if (state != State.RAW && session.serverSpokeFirst() != Protocol.HTTP1) {
                 toRaw(in);
                 return;
@@ -83,6 +89,9 @@ final class ResponseFramer extends MessageFramer {
         }
         flushPending();
         flushHeld();
+        if (http2 != null) {
+            http2.endOfStream();
+        }
     }
 
     private boolean bodyUntilClose;
@@ -154,6 +163,15 @@ final class ResponseFramer extends MessageFramer {
     }
 
     private void tunnel(Exchange e) throws IOException {
+        if (head.status() == 101 && session.http2Upgrade() != null && "h2c".equalsIgnoreCase(head.value(UPGRADE))) {
+            // HTTP/2 from here on (RFC 7540 §3.2): the upgrading request is stream 1, its response comes as frames
+            write(held());
+            reader.reset();
+            state = State.RAW;
+            session.toHttp2(e);
+            http2 = session.http2Upgrade().responses(out);
+            return;
+        }
         long now = System.nanoTime();
         e.responseHead(head, session.headArray(head.length()), now);
         e.responseEnded(0, now);

@@ -8,12 +8,12 @@ import dev.netra.sidecar.http.HttpSession;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * One HTTP/2 connection (cleartext, prior knowledge) as both directions' framers share it: the
+ * One HTTP/2 connection (cleartext: prior knowledge, or an `Upgrade: h2c` answered 101) as both directions' framers share it: the
  * peer settings that matter to a block netra edits, the switch to raw, and the streams, whose
  * exchanges the connection's {@link HttpSession} keeps. Each direction decodes its own header
  * blocks with its own HPACK table ({@link HeaderBlocks}), on its own thread.
  */
-public final class Http2Connection {
+public final class Http2Connection implements HttpSession.Http2Upgrade {
     static final int DEFAULT_MAX_FRAME = 16_384;
     private static final int MAX_FRAME_LIMIT = (1 << 24) - 1;
     private static final int SETTINGS_MAX_FRAME_SIZE = 5;
@@ -33,11 +33,13 @@ public final class Http2Connection {
     }
 
     /** The client-to-upstream direction: the preface, then frames; request header blocks get netra's fields. */
+    @Override
     public Forwarder requests(WritableByteChannel upstream) {
         return new Http2Framer(this, Direction.INBOUND, upstream, new HeaderBlocks(this, session, Direction.INBOUND));
     }
 
     /** The upstream-to-client direction: frames, passed as they came. */
+    @Override
     public Forwarder responses(WritableByteChannel client) {
         return new Http2Framer(this, Direction.OUTBOUND, client, new HeaderBlocks(this, session, Direction.OUTBOUND));
     }

@@ -74,6 +74,9 @@ final class SingleUpstream {
             }
             Protocol p = session.decide(detected == Protocol.HTTP2 && http2 == null ? Protocol.OPAQUE : detected);
             if (p == Protocol.HTTP1) {
+                if (ctx.config().http().http2()) {
+                    session.http2Upgrade(() -> new Http2Connection(session, ctx.http().maxHeaderBytes(), ctx.http().heads()));
+                }
                 requests = session.requests(up);
             } else if (p == Protocol.HTTP2 && http2 != null) {
                 requests = http2.requests(up);

@@ -408,6 +408,53 @@ class Http2FramerTest {
     }
 
     @Test
+    void anUpgradeToH2cIsFollowedIntoHttp2() throws Exception {
+        for (int seed = 0; seed < 20; seed++) {
+            HeadArrays heads = new HeadArrays();
+            List<Exchange> exchanges = new ArrayList<>();
+            HttpSettings settings = new HttpSettings(65536, (h, e, ed) -> { }, exchanges::add, (d, r) -> { }, heads);
+            HttpSession session = new HttpSession(1, Direction.INBOUND, new InetSocketAddress("10.0.0.1", 40000),
+                    new InetSocketAddress("10.0.0.2", 80), settings, true);
+            session.decide(Protocol.HTTP1);
+            session.http2Upgrade(() -> new Http2Connection(session, 65536, heads));
+            ByteArrayOutputStream toUpstream = new ByteArrayOutputStream();
+            ByteArrayOutputStream toClient = new ByteArrayOutputStream();
+            Forwarder requests = session.requests(channel(toUpstream));
+            Forwarder responses = session.responses(channel(toClient));
+            HpackEncoder ce = encoder();
+            HpackEncoder se = encoder();
+            byte[] upgrade = ("GET /first HTTP/1.1\r\nHost: svc\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] switched = concat("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII), SETTINGS,
+                    frame(Http2Framer.HEADERS, Http2Framer.END_HEADERS, 1, encode(se, new MetaData.Response(200, null,
+                            HttpVersion.HTTP_2, HttpFields.build()))),
+                    frame(Http2Framer.DATA, Http2Framer.END_STREAM, 1, new byte[10]));
+            byte[] client = concat(PREFACE, SETTINGS, frame(Http2Framer.HEADERS, Http2Framer.END_HEADERS | Http2Framer.END_STREAM, 3,
+                    encode(ce, request("GET", "/second", HttpFields.build()))));
+            byte[] server = concat(frame(Http2Framer.HEADERS, Http2Framer.END_HEADERS | Http2Framer.END_STREAM, 3,
+                    encode(se, new MetaData.Response(404, null, HttpVersion.HTTP_2, HttpFields.build()))));
+            Random r = seed == 0 ? null : new Random(seed);
+            feed(requests, upgrade, r);
+            feed(responses, switched, r);
+            feed(requests, client, r);
+            feed(responses, server, r);
+            requests.endOfStream();
+            responses.endOfStream();
+            session.close(Exchange.End.CLIENT_GONE);
+            assertArrayEquals(concat(upgrade, client), toUpstream.toByteArray());
+            assertArrayEquals(concat(switched, server), toClient.toByteArray());
+            assertEquals(2, exchanges.size(), "seed " + seed);
+            assertEquals("/first", exchanges.get(0).path());
+            assertEquals(200, exchanges.get(0).status(), "the upgrading request is stream 1, answered in HTTP/2");
+            assertEquals(10, exchanges.get(0).responseBodyBytes());
+            assertEquals(Exchange.End.COMPLETE, exchanges.get(0).end());
+            assertEquals("/second", exchanges.get(1).path());
+            assertEquals(404, exchanges.get(1).status());
+        }
+    }
+
+    @Test
     void grpcStatusIsReadAsANumber() {
         assertEquals(0, HeaderBlocks.grpcCode("0"));
         assertEquals(14, HeaderBlocks.grpcCode("14"));
