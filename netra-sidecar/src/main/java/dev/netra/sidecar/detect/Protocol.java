@@ -1,8 +1,8 @@
 package dev.netra.sidecar.detect;
 
 /**
- * What a connection speaks, as the detect stage tells it from the client's first bytes. Only
- * HTTP/1 is parsed; the others are opaque to netra (their bytes pass as they come).
+ * What a connection speaks, as the detect stage tells it from the client's first bytes. HTTP/1
+ * and HTTP/2 are parsed; the others are opaque to netra (their bytes pass as they come).
  */
 public enum Protocol {
     /** A request line: a method token and a space. */
