@@ -13,7 +13,7 @@ Measures, in one run and side by side: direct, netra one hop (outbound sidecar),
 (two hops), netra one hop with tracing off, nginx as an L7 proxy with upstream keep-alive, and
 the sidecar command in NETRA_BENCH_PEER_CMD if set (run as uid 1337 behind netra-init's
 rules, listening on 14956). Throughput at 1/32/256 connections (and with a new connection per
-request, and with 16 KB responses), latency at fixed rates
+request, with 16 KB responses, and HTTP/2 by h2load; nginx proxies it with grpc_pass), latency at fixed rates
 (coordinated-omission corrected), RSS (idle, at 256 connections, a while after load, with
 1000 idle keep-alive connections open), CPU per request (nginx's too), start-up time, bulk TCP.
 --quick: one short round (under 2 minutes). Writes target/bench/results.json.
@@ -27,7 +27,7 @@ fi
 if [ -n "${NETRA_BENCH_WARMUP_SECONDS:-}" ] && ! [[ $NETRA_BENCH_WARMUP_SECONDS =~ ^[0-9]{1,3}$ && 10#$NETRA_BENCH_WARMUP_SECONDS -le 600 ]]; then
   die "NETRA_BENCH_WARMUP_SECONDS=$NETRA_BENCH_WARMUP_SECONDS: expected whole seconds from 0 to 600"
 fi
-ensure_commands ip:iproute2 iptables:iptables setpriv:util-linux nginx:nginx-light
+ensure_commands ip:iproute2 iptables:iptables setpriv:util-linux nginx:nginx-light h2load:nghttp2-client
 find_java
 ensure_jars
 BENCH_JAR=$NETRA_ROOT/netra-bench/target/netra-bench.jar
@@ -78,6 +78,10 @@ http {
     location / { return 200 "hello from the server\n"; }
     location = /16k { default_type application/octet-stream; alias $WORK/16k; }
   }
+  server {
+    listen 10.88.0.2:8082 http2;
+    location / { return 200 "hello from the server\n"; }
+  }
 }
 CONF
 cat >"$WORK/nginx-proxy.conf" <<CONF
@@ -89,9 +93,14 @@ http {
   access_log off;
   keepalive_requests 1000000;
   upstream server { server 10.88.0.2:8080; keepalive 256; }
+  upstream server_h2 { server 10.88.0.2:8082; keepalive 64; }
   server {
     listen 127.0.0.1:18080;
     location / { proxy_pass http://server; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+  server {
+    listen 127.0.0.1:18082 http2;
+    location / { grpc_pass grpc://server_h2; }
   }
 }
 CONF

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# JMH benchmarks of the hot path (HTTP head parsing, a whole exchange through the framers, the
+# JMH benchmarks of the hot path (HTTP head parsing, a whole exchange through the framers, a gRPC
+# call through the HTTP/2 framers, the
 # opaque copy step), with the GC profiler: gc.alloc.rate.norm is bytes allocated per operation.
 # usage: scripts/jmh.sh [JMH ARGS]   (default: every benchmark, -prof gc)
 set -euo pipefail

@@ -30,6 +30,9 @@ public final class Bench {
     private static final String SERVER_NS = System.getenv().getOrDefault("NETRA_BENCH_SERVER_NS", "nb-s");
     private static final InetSocketAddress PROXY = new InetSocketAddress("127.0.0.1", 18080);
     private static final InetSocketAddress BULK = new InetSocketAddress("10.88.0.2", 9000);
+    /** The server's nginx speaking HTTP/2 (prior knowledge), and the nginx proxy's HTTP/2 port (grpc_pass to it). */
+    private static final InetSocketAddress SERVER_H2 = new InetSocketAddress("10.88.0.2", 8082);
+    private static final InetSocketAddress PROXY_H2 = new InetSocketAddress("127.0.0.1", 18082);
     /** Keep-alive connections held open, idle, for the RSS row an app's connection pools show. */
     private static final int IDLE_CONNECTIONS = 1000;
 
@@ -168,6 +171,10 @@ public final class Bench {
                 record(m, "rps_256", r256.rps());
                 record(m, "rps_churn", churn.rps());
                 record(m, "rps_32_16k", r16k.rps());
+                InetSocketAddress h2Target = c.target().equals(PROXY) ? PROXY_H2 : SERVER_H2;
+                h2load(h2Target, warmup); // not recorded: HTTP/2's own code paths are compiled by now
+                H2Load h2 = h2load(h2Target, run.dividedBy(2));
+                record(m, "rps_h2", h2.rps());
                 if (c.name().equals("direct")) {
                     directMax = Math.max(directMax, r32.rps());
                 }
@@ -180,7 +187,7 @@ public final class Bench {
                     record(m, "cpu_us_per_req", (cpuAfter32 - cpuBefore) * 10_000.0 / (r1.requests() + r32.requests()));
                 }
                 double half = directMax > 0 ? directMax / 2 : 5000;
-                long errors = r1.errors() + r32.errors() + r256.errors() + churn.errors() + r16k.errors();
+                long errors = r1.errors() + r32.errors() + r256.errors() + churn.errors() + r16k.errors() + h2.errors();
                 for (double[] rate : new double[][] {{1000, 8}, {5000, 32}, {half, 32}}) {
                     LoadGen.Result r = gen.openLoop((int) rate[1], rate[0], run);
                     String k = rate[0] == half ? "half" : String.valueOf((int) rate[0]);
@@ -266,6 +273,26 @@ public final class Bench {
             return Duration.ofSeconds(Integer.parseInt(env));
         }
         throw new IllegalArgumentException("NETRA_BENCH_WARMUP_SECONDS=" + env + ": expected whole seconds from 0 to 600");
+    }
+
+    record H2Load(double rps, long errors) {
+    }
+
+    /** HTTP/2 load by h2load (nghttp2): 4 connections with 10 streams each, for {@code d}. */
+    private static H2Load h2load(InetSocketAddress target, Duration d) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("h2load", "-c", "4", "-m", "10", "-D", String.valueOf(Math.max(1, d.toSeconds())),
+                "http://" + target.getHostString() + ":" + target.getPort() + "/").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(d.toSeconds() + 60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("h2load did not end: " + out);
+        }
+        java.util.regex.Matcher rps = java.util.regex.Pattern.compile("finished in [0-9.]+m?s, ([0-9.]+) req/s").matcher(out);
+        java.util.regex.Matcher failed = java.util.regex.Pattern.compile("succeeded, ([0-9]+) failed, ([0-9]+) errored").matcher(out);
+        if (!rps.find() || !failed.find()) {
+            throw new IOException("h2load's output not understood: " + out);
+        }
+        return new H2Load(Double.parseDouble(rps.group(1)), Long.parseLong(failed.group(1)) + Long.parseLong(failed.group(2)));
     }
 
     private static void record(Map<String, List<Double>> m, String k, double v) {
@@ -516,6 +543,7 @@ public final class Bench {
         String[][] rows = {
                 {"rps_1", "req/s, 1 connection"}, {"rps_32", "req/s, 32 connections"}, {"rps_256", "req/s, 256 connections"},
                 {"rps_churn", "req/s, new conn per request"}, {"rps_32_16k", "req/s, 32 conns, 16 KB body"},
+                {"rps_h2", "req/s, HTTP/2: 4 conns x 10 streams"},
                 {"p50_us_1000", "p50 us @1k/s"}, {"p99_us_1000", "p99 us @1k/s"},
                 {"p50_us_5000", "p50 us @5k/s"}, {"p90_us_5000", "p90 us @5k/s"}, {"p99_us_5000", "p99 us @5k/s"},
                 {"p999_us_5000", "p99.9 us @5k/s"}, {"p50_us_half", "p50 us @50% direct max"},

@@ -32,6 +32,8 @@ final class Http2Framer implements Forwarder {
     static final int PREFACE_BYTES = 24;
     /** Payload bytes of a SETTINGS, RST_STREAM or GOAWAY frame kept to read: 42 settings; the rest passes unread. */
     private static final int CONTROL_BYTES = 252;
+    /** The most a read gathers before writing; a longer run of passing bytes is written as it is. */
+    private static final int STAGED_BYTES = 16 * 1024;
 
     enum State { PREFACE, FRAME_HEADER, PASS, HOLD, RAW }
 
@@ -60,6 +62,12 @@ final class Http2Framer implements Forwarder {
     private int blockStream;
     /** Where the bytes of the current read not yet written start. */
     private int passFrom;
+    /**
+     * What one read makes to write, gathered and written once at its end: a read of ten streams'
+     * frames is one write, not one per header block. Borrowed while a read is forwarded.
+     */
+    private byte[] staged;
+    private int stagedFill;
 
     Http2Framer(Http2Connection conn, Direction side, WritableByteChannel out, HeaderBlocks blocks) {
         this.conn = conn;
@@ -92,11 +100,13 @@ final class Http2Framer implements Forwarder {
             }
         }
         flush(in, in.position());
+        drain();
     }
 
     @Override
     public void endOfStream() throws IOException {
         writeKept();
+        drain();
     }
 
     @Override
@@ -173,7 +183,7 @@ final class Http2Framer implements Forwarder {
         }
         if (headerCarried > 0) {
             // the start of this header was kept from the last read: it goes out first, then the rest with this read's bytes
-            Forwarder.writeFully(out, ByteBuffer.wrap(header, 0, headerCarried));
+            emit(ByteBuffer.wrap(header, 0, headerCarried));
             headerCarried = 0;
             passFrom = start;
         }
@@ -243,7 +253,7 @@ final class Http2Framer implements Forwarder {
             fallback(blocks.error(), in, in.position());
             return;
         }
-        Forwarder.writeFully(out, written);
+        emit(written);
         blockStream = 0;
         releaseHold(false);
     }
@@ -277,18 +287,57 @@ final class Http2Framer implements Forwarder {
             return;
         }
         if (write && holdFill > 0) {
-            Forwarder.writeFully(out, ByteBuffer.wrap(hold, 0, holdFill));
+            emit(ByteBuffer.wrap(hold, 0, holdFill));
         }
         conn.arrays().release(hold);
         hold = null;
         holdFill = 0;
     }
 
+    /** Gathers {@code b} to be written at the end of the read; what does not fit goes at once, in order. */
+    private void emit(ByteBuffer b) throws IOException {
+        int n = b.remaining();
+        if (staged == null) {
+            staged = conn.arrays().acquire(STAGED_BYTES);
+        }
+        if (stagedFill + n > staged.length) {
+            drainKeep();
+            if (n > staged.length) {
+                Forwarder.writeFully(out, b);
+                return;
+            }
+        }
+        b.get(staged, stagedFill, n);
+        stagedFill += n;
+    }
+
+    /** Writes what was gathered and gives the array back (an idle connection holds none). */
+    private void drain() throws IOException {
+        drainKeep();
+        conn.arrays().release(staged);
+        staged = null;
+    }
+
+    private void drainKeep() throws IOException {
+        if (stagedFill > 0) {
+            Forwarder.writeFully(out, ByteBuffer.wrap(staged, 0, stagedFill));
+            stagedFill = 0;
+        }
+    }
+
     /** Writes the bytes of this read from {@link #passFrom} up to {@code to}. */
     private void flush(ByteBuffer in, int to) throws IOException {
-        if (to > passFrom) {
-            ByteBuffer slice = in.duplicate().position(passFrom).limit(to);
-            Forwarder.writeFully(out, slice);
+        int n = to - passFrom;
+        if (n > 0) {
+            if (staged == null) {
+                staged = conn.arrays().acquire(STAGED_BYTES);
+            }
+            if (stagedFill + n <= staged.length) {
+                in.get(passFrom, staged, stagedFill, n); // no view of the buffer made per frame
+                stagedFill += n;
+            } else {
+                emit(in.duplicate().position(passFrom).limit(to));
+            }
         }
         passFrom = Math.max(passFrom, to);
     }
@@ -316,7 +365,7 @@ final class Http2Framer implements Forwarder {
     private void writeKept() throws IOException {
         releaseHold(true);
         if (headerCarried > 0) {
-            Forwarder.writeFully(out, ByteBuffer.wrap(header, 0, headerCarried));
+            emit(ByteBuffer.wrap(header, 0, headerCarried));
             headerCarried = 0;
         }
         headerFill = 0;
