@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # JMH benchmarks of the hot path (HTTP head parsing, a whole exchange through the framers, a gRPC
-# call through the HTTP/2 framers, the
-# opaque copy step), with the GC profiler: gc.alloc.rate.norm is bytes allocated per operation.
+# call through the HTTP/2 framers, the opaque copy step), with the GC profiler:
+# gc.alloc.rate.norm is bytes allocated per operation.
 # usage: scripts/jmh.sh [JMH ARGS]   (default: every benchmark, -prof gc)
 set -euo pipefail
 NETRA_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
