@@ -98,6 +98,17 @@ public final class Exchange {
         this.responseKeepAlive = head.keepAlive();
     }
 
+    /** A response's status without a copy of its head (an HTTP/2 stream over the head-bytes bound). */
+    void status(int status, long now) {
+        this.status = status;
+        this.responseHeadNanos = now;
+    }
+
+    /** The bytes of the head copies this exchange holds. */
+    int headBytes() {
+        return requestHeadLength + responseHeadLength;
+    }
+
     void responseEnded(long bodyBytes, long now) {
         this.responseBodyBytes = bodyBytes;
         this.responseEndNanos = now;

@@ -117,7 +117,11 @@ public final class HttpSession {
 
     /** Open streams at most; a stream beyond passes without an exchange. */
     static final int MAX_STREAMS = 1024;
+    /** Head bytes the open streams' exchanges may hold in all; a stream beyond passes without an exchange. */
+    static final int MAX_STREAM_HEAD_BYTES = 1 << 20;
     private java.util.HashMap<Integer, Exchange> streams;
+    private long streamHeadBytes;
+    private boolean streamsOverLimit;
 
     /** What HTTP/2 takes over with after an `Upgrade: h2c` answered 101: one per connection, made when needed. */
     public interface Http2Upgrade {
@@ -157,6 +161,7 @@ public final class HttpSession {
                 streams = new java.util.HashMap<>();
             }
             streams.put(1, upgrading);
+            streamHeadBytes += upgrading.headBytes();
             upgradedToHttp2 = true;
         }
         verdict(Verdict.TUNNEL);
@@ -169,18 +174,36 @@ public final class HttpSession {
 
     /**
      * Opens the exchange of a stream whose request head is {@code head} (written as HTTP/1 by the
-     * HTTP/2 engine) and collects netra's edits in {@code editor}; null when too many are open.
+     * HTTP/2 engine) and collects netra's edits in {@code editor}; null when the stream has one
+     * already, or when the open streams are at {@link #MAX_STREAMS} or hold
+     * {@link #MAX_STREAM_HEAD_BYTES} (counted once per connection, as a fallback reason).
      */
     public Exchange openStream(int streamId, HttpHead head, HeaderEditor editor) {
-        Exchange e = new Exchange(this, head, headArray(head.length()), System.nanoTime(), "2");
+        boolean overLimit;
         synchronized (this) {
             if (streams == null) {
                 streams = new java.util.HashMap<>();
             }
-            if (streams.size() >= MAX_STREAMS || streams.containsKey(streamId)) {
-                giveBack(e.requestHeadArray());
+            if (streams.containsKey(streamId)) {
                 return null;
             }
+            overLimit = streams.size() >= MAX_STREAMS || streamHeadBytes + head.length() > MAX_STREAM_HEAD_BYTES;
+            if (!overLimit) {
+                streamHeadBytes += head.length();
+            } else if (streamsOverLimit) {
+                return null;
+            } else {
+                streamsOverLimit = true;
+            }
+        }
+        if (overLimit) {
+            settings.fallbacks().count(direction, "http2 streams over the limit");
+            Logger.warn("conn={} {} HTTP/2 streams over the limit ({} open, {} head bytes at most): further streams"
+                    + " pass without spans or metrics", id, direction.label(), MAX_STREAMS, MAX_STREAM_HEAD_BYTES);
+            return null;
+        }
+        Exchange e = new Exchange(this, head, headArray(head.length()), System.nanoTime(), "2");
+        synchronized (this) {
             streams.put(streamId, e);
         }
         editor.reset();
@@ -206,9 +229,17 @@ public final class HttpSession {
     /** A stream's final response head (written as HTTP/1); its 1xx heads are not reported. */
     public void streamResponseHead(int streamId, HttpHead head) {
         Exchange e = stream(streamId);
-        if (e != null && e.status() == 0) {
-            e.responseHead(head, headArray(head.length()), System.nanoTime());
+        if (e == null || e.status() != 0) {
+            return;
         }
+        synchronized (this) {
+            if (streamHeadBytes + head.length() > MAX_STREAM_HEAD_BYTES) {
+                e.status(head.status(), System.nanoTime()); // the status, without a copy of the head
+                return;
+            }
+            streamHeadBytes += head.length();
+        }
+        e.responseHead(head, headArray(head.length()), System.nanoTime());
     }
 
     /** The gRPC status (and message) a stream's trailers carried. */
@@ -258,6 +289,9 @@ public final class HttpSession {
         Exchange e;
         synchronized (this) {
             e = streams == null ? null : streams.remove(streamId);
+            if (e != null) {
+                streamHeadBytes -= e.headBytes();
+            }
         }
         if (e != null) {
             finish(e, how);
@@ -428,6 +462,7 @@ public final class HttpSession {
                     open[i++] = s;
                 }
                 streams.clear();
+                streamHeadBytes = 0;
             }
             if (responding != null) {
                 open[i++] = responding;

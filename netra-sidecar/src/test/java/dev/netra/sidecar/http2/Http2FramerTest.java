@@ -455,6 +455,37 @@ class Http2FramerTest {
     }
 
     @Test
+    void openStreamsAreBoundedInNumberAndHeadBytes() throws Exception {
+        HpackEncoder ce = encoder();
+        ByteArrayOutputStream many = new ByteArrayOutputStream();
+        many.writeBytes(PREFACE);
+        for (int i = 0; i < 1100; i++) { // requests whose responses never come
+            many.writeBytes(frame(Http2Framer.HEADERS, Http2Framer.END_HEADERS, 1 + 2 * i,
+                    encode(ce, request("GET", "/" + i, HttpFields.build()))));
+        }
+        Pair p = new Pair((h, e, ed) -> { });
+        p.client(many.toByteArray(), new Random(4));
+        p.end();
+        assertArrayEquals(many.toByteArray(), p.toUpstream.toByteArray());
+        assertEquals(1024, p.exchanges.size(), "the streams beyond pass without an exchange");
+        assertEquals(List.of("http2 streams over the limit"), p.fallbacks, "counted once");
+
+        HpackEncoder big = encoder();
+        ByteArrayOutputStream large = new ByteArrayOutputStream();
+        large.writeBytes(PREFACE);
+        for (int i = 0; i < 20; i++) { // 20 heads of 60 KB: over the 1 MB the open streams may hold
+            HttpFields.Mutable fields = HttpFields.build().add("x-big", String.valueOf((char) ('a' + i)).repeat(60_000));
+            large.writeBytes(frame(Http2Framer.HEADERS, Http2Framer.END_HEADERS, 1 + 2 * i,
+                    encode(big, request("GET", "/" + i, fields))));
+        }
+        Pair q = new Pair((h, e, ed) -> { }, 128 * 1024);
+        q.client(large.toByteArray(), new Random(5));
+        q.end();
+        assertArrayEquals(large.toByteArray(), q.toUpstream.toByteArray());
+        assertEquals(17, q.exchanges.size(), "17 heads of 60 KB fit in 1 MB");
+    }
+
+    @Test
     void grpcStatusIsReadAsANumber() {
         assertEquals(0, HeaderBlocks.grpcCode("0"));
         assertEquals(14, HeaderBlocks.grpcCode("14"));
