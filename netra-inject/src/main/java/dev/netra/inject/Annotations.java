@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  *
  * @param serviceName          the service name of the pod's spans (default: the workload's name)
  * @param httpPorts            ports parsed as HTTP ({@code NETRA_HTTP_PORTS}), or null: detected
+ * @param http2Ports           ports whose clients speak HTTP/2, gRPC's ({@code NETRA_HTTP2_PORTS}), or null
  * @param inboundPorts         inbound ports intercepted, {@code *} for all
  * @param outboundPorts        outbound ports intercepted, {@code *} for all
  * @param excludeInboundPorts  inbound ports never intercepted, or null
@@ -24,7 +25,7 @@ import java.util.regex.Pattern;
  * @param sampling             share of new traces sampled (0 to 1), or null: every trace
  * @param resources            resource overrides of the sidecar, by {@code cpu-request} etc.
  */
-record Annotations(String serviceName, String httpPorts, String inboundPorts, String outboundPorts,
+record Annotations(String serviceName, String httpPorts, String http2Ports, String inboundPorts, String outboundPorts,
                    String excludeInboundPorts, String excludeOutboundPorts, String excludeOutboundCidrs,
                    String tracingEndpoint, String sampling, Map<String, Quantity> resources) {
     static final String PREFIX = "netra.io/";
@@ -33,7 +34,7 @@ record Annotations(String serviceName, String httpPorts, String inboundPorts, St
     static final String STATUS = PREFIX + "status";
     static final List<String> RESOURCE_KEYS = List.of("proxy-cpu-request", "proxy-cpu-limit", "proxy-memory-request",
             "proxy-memory-limit");
-    private static final List<String> KNOWN = List.of("inject", "status", "service-name", "http-ports", "inbound-ports",
+    private static final List<String> KNOWN = List.of("inject", "status", "service-name", "http-ports", "http2-ports", "inbound-ports",
             "outbound-ports", "exclude-inbound-ports", "exclude-outbound-ports", "exclude-outbound-cidrs",
             "tracing-endpoint", "sampling", "proxy-cpu-request", "proxy-cpu-limit", "proxy-memory-request",
             "proxy-memory-limit");
@@ -71,6 +72,7 @@ record Annotations(String serviceName, String httpPorts, String inboundPorts, St
         }
         return new Annotations(name,
                 ports(annotations, PREFIX + "http-ports", object, false),
+                ports(annotations, PREFIX + "http2-ports", object, false),
                 orDefault(ports(annotations, PREFIX + "inbound-ports", object, true), "*"),
                 orDefault(ports(annotations, PREFIX + "outbound-ports", object, true), "*"),
                 ports(annotations, PREFIX + "exclude-inbound-ports", object, false),

@@ -204,6 +204,7 @@ public final class Injector {
         env.add(fieldRef("NODE_NAME", "spec.nodeName"));
         env.add(env("NETRA_SHUTDOWN_GRACE_SECONDS", Long.toString(Math.max(1, podGrace - 5))));
         optional(env, "NETRA_HTTP_PORTS", a.httpPorts());
+        optional(env, "NETRA_HTTP2_PORTS", a.http2Ports());
         optional(env, "OTEL_EXPORTER_OTLP_ENDPOINT", a.tracingEndpoint());
         if (a.sampling() != null) {
             env.add(env("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"));

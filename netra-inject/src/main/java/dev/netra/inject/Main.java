@@ -27,7 +27,7 @@ public final class Main {
               --sidecar-image IMAGE  default $NETRA_SIDECAR_IMAGE, else netra-sidecar:dev
 
             Pod template annotations: netra.io/inject (enabled|disabled), netra.io/service-name,
-            netra.io/http-ports, netra.io/inbound-ports, netra.io/outbound-ports,
+            netra.io/http-ports, netra.io/http2-ports, netra.io/inbound-ports, netra.io/outbound-ports,
             netra.io/exclude-inbound-ports, netra.io/exclude-outbound-ports, netra.io/exclude-outbound-cidrs,
             netra.io/tracing-endpoint, netra.io/sampling, netra.io/proxy-{cpu,memory}-{request,limit}.
             """;
