@@ -107,7 +107,7 @@ final class HeaderBlocks {
                     to -= padding;
                     prefix = from - HEADER_BYTES;
                     if (to < from) {
-                        error = "padding longer than its frame";
+                        error = "a header frame shorter than its padding";
                         return null;
                     }
                 }

@@ -30,6 +30,7 @@ final class Http2Framer implements Forwarder {
     static final int HEADER_BYTES = 9;
     /** The client's connection preface (RFC 9113 §3.4), which the request direction passes first. */
     static final int PREFACE_BYTES = 24;
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** Payload bytes of a SETTINGS, RST_STREAM or GOAWAY frame kept to read: 42 settings; the rest passes unread. */
     private static final int CONTROL_BYTES = 252;
     /** The most a read gathers before writing; a longer run of passing bytes is written as it is. */
@@ -86,14 +87,7 @@ final class Http2Framer implements Forwarder {
             }
             switch (state) {
                 case RAW -> in.position(in.limit());
-                case PREFACE -> {
-                    int n = Math.min(prefaceLeft, in.remaining());
-                    in.position(in.position() + n);
-                    prefaceLeft -= n;
-                    if (prefaceLeft == 0) {
-                        state = State.FRAME_HEADER;
-                    }
-                }
+                case PREFACE -> preface(in);
                 case FRAME_HEADER -> frameHeader(in);
                 case PASS -> pass(in);
                 case HOLD -> hold(in);
@@ -122,6 +116,21 @@ final class Http2Framer implements Forwarder {
     @Override
     public boolean midHead() {
         return side == Direction.INBOUND && (state == State.HOLD || blockStream != 0);
+    }
+
+    /** The client's preface, checked (after an `Upgrade: h2c` nothing else did): anything else turns the connection raw. */
+    private void preface(ByteBuffer in) throws IOException {
+        int start = in.position();
+        while (prefaceLeft > 0 && in.hasRemaining()) {
+            if (in.get() != PREFACE[PREFACE_BYTES - prefaceLeft]) {
+                fallback("not the HTTP/2 client preface", in, start);
+                return;
+            }
+            prefaceLeft--;
+        }
+        if (prefaceLeft == 0) {
+            state = State.FRAME_HEADER;
+        }
     }
 
     /** Reads a frame header, from this read or (split) from the bytes kept of the last one, then decides what the frame is. */

@@ -486,6 +486,18 @@ class Http2FramerTest {
     }
 
     @Test
+    void bytesThatAreNotTheClientsPrefaceTurnTheConnectionRaw() throws Exception {
+        byte[] sent = "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\nwhatever follows".getBytes(StandardCharsets.US_ASCII);
+        for (int seed = 0; seed < 10; seed++) {
+            Pair p = new Pair((h, e, ed) -> { });
+            p.client(sent, seed == 0 ? null : new Random(seed));
+            p.end();
+            assertArrayEquals(sent, p.toUpstream.toByteArray());
+            assertEquals(List.of("not the HTTP/2 client preface"), p.fallbacks);
+        }
+    }
+
+    @Test
     void grpcStatusIsReadAsANumber() {
         assertEquals(0, HeaderBlocks.grpcCode("0"));
         assertEquals(14, HeaderBlocks.grpcCode("14"));
