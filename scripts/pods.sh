@@ -1,5 +1,5 @@
 # Two pods as network namespaces on this machine, sourced by scripts/demo.sh (which shows them)
-# and scripts/test-mesh.sh (which checks them): "client" and "server" joined by a veth pair
+# and by scripts/test-mesh.sh and scripts/test-grpc.sh (which check them): "client" and "server" joined by a veth pair
 # (10.77.0.1 and 10.77.0.2, fd77::1 and fd77::2), netra init and a netra sidecar (uid 1337) in
 # each, a server app and a trace collector in the server pod. pods_up makes them; everything is
 # removed on exit (also on Ctrl-C). Names and the work directory are per run, so two runs on one
@@ -149,3 +149,38 @@ await_tap() {
   kill "$TAP_PID" 2>/dev/null || true
 }
 
+
+# --- checks, for the scripts that assert what the pods did (test-mesh, test-grpc) ---------------
+PASSED=0
+FAILED=0
+check() { # NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then
+    PASSED=$((PASSED + 1))
+    echo "ok   $1"
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL $1: expected $2, got $3"
+  fi
+}
+# awaits a metric's value (counted when an exchange or connection ends: shortly after the client
+# saw its response), at most 10 s; prints the last value read. Labels as /metrics prints them:
+# sorted by name
+await_metric() { # POD NAME LABELS EXPECTED
+  local v deadline=$((SECONDS + 10))
+  while :; do
+    v=$(metric "$1" "$2" "$3")
+    [ "$v" = "$4" ] || [ "$SECONDS" -ge "$deadline" ] && break
+    sleep 0.1
+  done
+  echo "$v"
+}
+# the collector's trace of a request id once both sidecars' spans are in (15 s at most)
+await_tree() { # REQUEST_ID
+  local tree="" deadline=$((SECONDS + 15))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    tree=$(in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp trace-tree 127.0.0.1 4318 "$1") || true
+    grep -q '^    server ' <<<"$tree" && break
+    sleep 0.2
+  done
+  echo "$tree"
+}

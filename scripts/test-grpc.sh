@@ -17,36 +17,6 @@ ensure_jars
 . "$NETRA_ROOT/scripts/pods.sh"
 pods_up >/dev/null
 
-PASSED=0
-FAILED=0
-check() { # NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    PASSED=$((PASSED + 1))
-    echo "ok   $1"
-  else
-    FAILED=$((FAILED + 1))
-    echo "FAIL $1: expected $2, got $3"
-  fi
-}
-await_metric() { # POD NAME LABELS EXPECTED: the value once it is EXPECTED, or the last read after 10 s
-  local v deadline=$((SECONDS + 10))
-  while :; do
-    v=$(metric "$1" "$2" "$3")
-    [ "$v" = "$4" ] || [ "$SECONDS" -ge "$deadline" ] && break
-    sleep 0.1
-  done
-  echo "$v"
-}
-await_tree() { # REQUEST_ID: the trace of that request once both sidecars' spans are in, 15 s at most
-  local tree="" deadline=$((SECONDS + 15))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    tree=$(in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp trace-tree 127.0.0.1 4318 "$1") || true
-    grep -q '^    server ' <<<"$tree" && break
-    sleep 0.2
-  done
-  echo "$tree"
-}
-
 # --- the server pod's HTTP/2 apps ---------------------------------------------------------------
 mkdir -p "$WORK/www"
 head -c 100000 /dev/urandom >"$WORK/www/blob"

@@ -33,29 +33,6 @@ ensure_jars
 . "$NETRA_ROOT/scripts/pods.sh"
 pods_up >/dev/null
 
-PASSED=0
-FAILED=0
-check() { # NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then
-    PASSED=$((PASSED + 1))
-    echo "ok   $1"
-  else
-    FAILED=$((FAILED + 1))
-    echo "FAIL $1: expected $2, got $3"
-  fi
-}
-# awaits a metric's value (counted when an exchange or connection ends: shortly after the client
-# saw its response), at most 10 s; prints the last value read. Labels as /metrics prints them:
-# sorted by name
-await_metric() { # POD NAME LABELS EXPECTED
-  local v deadline=$((SECONDS + 10))
-  while :; do
-    v=$(metric "$1" "$2" "$3")
-    [ "$v" = "$4" ] || [ "$SECONDS" -ge "$deadline" ] && break
-    sleep 0.1
-  done
-  echo "$v"
-}
 app() { in_pod "$CLIENT" "$NETRA_ROOT/bin/netra" testapp "$@"; }
 
 out=$(app echo-client 10.77.0.2 8080 1048576 4) && status=0 || status=$?
@@ -93,13 +70,7 @@ check "client sidecar: at least the echoed bytes to the server" 1 \
   "$(( $(metric "$CLIENT" netra_tcp_bytes_total 'direction="outbound",flow="to_upstream"') >= echo_bytes ))"
 
 # the request with an id is one trace: the client sidecar's span and, under it, the server's
-tree=""
-deadline=$((SECONDS + 15))
-while [ "$SECONDS" -lt "$deadline" ]; do
-  tree=$(in_pod "$SERVER" "$NETRA_ROOT/bin/netra" testapp trace-tree 127.0.0.1 4318 mesh) || true
-  grep -q '^    server ' <<<"$tree" && break
-  sleep 0.2
-done
+tree=$(await_tree mesh)
 check "one trace for the request id" 1 "$(grep -c '^trace ' <<<"$tree")"
 check "its root: the client sidecar's span" 1 "$(grep -c '^  client ' <<<"$tree")"
 check "under it: the server sidecar's span" 1 "$(grep -c '^    server ' <<<"$tree")"
