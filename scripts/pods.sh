@@ -1,9 +1,9 @@
 # Two pods as network namespaces on this machine, sourced by scripts/demo.sh (which shows them)
-# and by scripts/test-mesh.sh and scripts/test-grpc.sh (which check them): "client" and "server" joined by a veth pair
-# (10.77.0.1 and 10.77.0.2, fd77::1 and fd77::2), netra init and a netra sidecar (uid 1337) in
-# each, a server app and a trace collector in the server pod. pods_up makes them; everything is
-# removed on exit (also on Ctrl-C). Names and the work directory are per run, so two runs on one
-# machine do not collide.
+# and by scripts/test-mesh.sh and scripts/test-grpc.sh (which check them): "client" and "server"
+# joined by a veth pair (10.77.0.1 and 10.77.0.2, fd77::1 and fd77::2), netra init and a netra
+# sidecar (uid 1337) in each, a server app and a trace collector in the server pod. pods_up makes
+# them; everything is removed on exit (also on Ctrl-C). Names and the work directory are per run,
+# so two runs on one machine do not collide.
 # shellcheck shell=bash
 
 TAG=netra-pods-$$
