@@ -48,6 +48,8 @@ final class HeaderBlocks {
     /** Requests only: where the request's edits are collected. */
     private final HeaderEditor editor;
     private String error;
+    /** The length of the head {@link #requestHead} or {@link #responseHead} wrote last (pooled arrays are longer). */
+    private int textLength;
     /** Each field representation of the block being edited: its bytes, and whether netra may remove it. */
     private int[] repStart = new int[32];
     private int[] repEnd = new int[32];
@@ -156,7 +158,7 @@ final class HeaderBlocks {
         byte[] text = requestHead(r);
         if (text != null) {
             try {
-                if (head.parse(text, text.length, true) == null) {
+                if (head.parse(text, textLength, true) == null) {
                     e = session.openStream(streamId, head, editor);
                 }
             } finally {
@@ -182,7 +184,7 @@ final class HeaderBlocks {
                 byte[] text = responseHead(r);
                 if (text != null) {
                     try {
-                        if (head.parse(text, text.length, false) == null) {
+                        if (head.parse(text, textLength, false) == null) {
                             session.streamResponseHead(streamId, head);
                         }
                     } finally {
@@ -245,7 +247,7 @@ final class HeaderBlocks {
             w = ascii(b, w, authority);
             w = ascii(b, w, "\r\n");
         }
-        return finish(b, w, fields, n);
+        return finish(b, w, fields);
     }
 
     private byte[] responseHead(MetaData.Response r) {
@@ -261,11 +263,11 @@ final class HeaderBlocks {
         b[w++] = (byte) ('0' + status / 10 % 10);
         b[w++] = (byte) ('0' + status % 10);
         w = ascii(b, w, " \r\n");
-        return finish(b, w, fields, n);
+        return finish(b, w, fields);
     }
 
-    /** Writes the fields and the empty line; the head is exactly {@code n} bytes (HttpHead reads its length from the array's use). */
-    private static byte[] finish(byte[] b, int w, HttpFields fields, int n) {
+    /** Writes the fields and the empty line; the head's length, in an array that may be longer, is {@link #textLength}. */
+    private byte[] finish(byte[] b, int w, HttpFields fields) {
         for (HttpField f : fields) {
             w = ascii(b, w, f.getName());
             b[w++] = ':';
@@ -276,7 +278,8 @@ final class HeaderBlocks {
         }
         b[w++] = '\r';
         b[w++] = '\n';
-        return w == n ? b : java.util.Arrays.copyOf(b, w);
+        textLength = w;
+        return b;
     }
 
     private static int fieldsLength(HttpFields fields) {

@@ -53,27 +53,44 @@ class Http2FramerTest {
     /** One session with both HTTP/2 framers, what they wrote, the exchanges and fallbacks they reported. */
     static final class Pair {
         final List<Exchange> exchanges = new ArrayList<>();
+        /** Each exchange's request and response head as the listener read them (the arrays are reused afterwards). */
+        private final List<String> heads = new ArrayList<>();
         final List<String> fallbacks = new ArrayList<>();
         final ByteArrayOutputStream toUpstream = new ByteArrayOutputStream();
         final ByteArrayOutputStream toClient = new ByteArrayOutputStream();
         final Forwarder requests;
         final Forwarder responses;
         final HttpSession session;
+        final HeadArrays arrays = new HeadArrays();
 
         Pair(HeaderEdits edits) {
             this(edits, 64 * 1024);
         }
 
         Pair(HeaderEdits edits, int maxHeaderBytes) {
-            HeadArrays heads = new HeadArrays();
-            HttpSettings settings = new HttpSettings(maxHeaderBytes, edits, exchanges::add,
-                    (d, reason) -> fallbacks.add(reason), heads);
+            HttpSettings settings = new HttpSettings(maxHeaderBytes, edits, this::exchanged,
+                    (d, reason) -> fallbacks.add(reason), arrays);
             session = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.0.0.1", 40000),
                     new InetSocketAddress("10.0.0.2", 50051), settings, true);
             session.decide(Protocol.HTTP2);
-            Http2Connection h2 = new Http2Connection(session, maxHeaderBytes, heads);
+            Http2Connection h2 = new Http2Connection(session, maxHeaderBytes, arrays);
             requests = h2.requests(channel(toUpstream));
             responses = h2.responses(channel(toClient));
+        }
+
+        private void exchanged(Exchange e) {
+            exchanges.add(e);
+            for (ByteBuffer b : new ByteBuffer[] {e.requestHead(), e.responseHead()}) {
+                if (b != null) {
+                    byte[] bytes = new byte[b.remaining()];
+                    b.get(bytes);
+                    heads.add(new String(bytes, StandardCharsets.ISO_8859_1));
+                }
+            }
+        }
+
+        List<String> heads() {
+            return heads;
         }
 
         void client(byte[] bytes, Random splits) throws IOException {
@@ -495,6 +512,30 @@ class Http2FramerTest {
             assertArrayEquals(sent, p.toUpstream.toByteArray());
             assertEquals(List.of("not the HTTP/2 client preface"), p.fallbacks);
         }
+    }
+
+    @Test
+    void anExchangeHoldsItsHeadsAndNothingAPooledArrayHeldBefore() throws Exception {
+        HpackEncoder ce = encoder();
+        HpackEncoder se = encoder();
+        Call call = unaryCall(ce, se, 1, 0);
+        Pair p = new Pair((h, e, ed) -> { });
+        byte[][] dirty = new byte[8][];
+        for (int i = 0; i < dirty.length; i++) { // arrays the pool hands out again, full of another connection's bytes
+            dirty[i] = p.arrays.acquire(1024);
+            java.util.Arrays.fill(dirty[i], (byte) 'Z');
+        }
+        for (byte[] d : dirty) {
+            p.arrays.release(d);
+        }
+        p.client(concat(PREFACE, call.client()), null);
+        p.server(call.server(), null);
+        assertEquals(2, p.heads().size(), "the request's and the response's, read while the listener ran");
+        for (String head : p.heads()) {
+            assertTrue(head.endsWith("\r\n\r\n") && head.indexOf("\r\n\r\n") == head.length() - 4, head);
+            assertFalse(head.contains("Z"), head);
+        }
+        p.end();
     }
 
     @Test
