@@ -1,6 +1,7 @@
 package dev.netra.bench.jmh;
 
 import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.detect.ProtocolDetector;
 import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HeadArrays;
 import dev.netra.sidecar.http.HttpSession;
@@ -27,7 +28,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,8 +43,6 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx256m"})
 public class Http2StreamBenchmark {
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-
     private Forwarder requests;
     private Forwarder responses;
     private ByteBuffer request;
@@ -59,7 +57,7 @@ public class Http2StreamBenchmark {
         HttpSession session = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.0.0.1", 1),
                 new InetSocketAddress("10.0.0.2", 50051), settings, true);
         session.decide(dev.netra.sidecar.detect.Protocol.HTTP2);
-        Http2Connection h2 = new Http2Connection(session, 64 * 1024, heads);
+        Http2Connection h2 = new Http2Connection(session);
         requests = h2.requests(new NullChannel());
         responses = h2.responses(new NullChannel());
         HpackEncoder client = new HpackEncoder();
@@ -71,7 +69,7 @@ public class Http2StreamBenchmark {
                 HttpFields.build().add("content-type", "application/grpc").add("grpc-encoding", "identity"));
         MetaData trailers = new MetaData(HttpVersion.HTTP_2, HttpFields.build().add("grpc-status", "0"));
         // the first call fills both tables; the calls measured are what a busy connection sends
-        requests.forward(ByteBuffer.wrap(PREFACE));
+        requests.forward(ByteBuffer.wrap(ProtocolDetector.HTTP2_PREFACE));
         requests.forward(call(client, call));
         responses.forward(reply(server, head, trailers));
         request = call(client, call);

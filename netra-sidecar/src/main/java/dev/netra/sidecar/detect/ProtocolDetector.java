@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
 public final class ProtocolDetector {
     /** The longest method token taken for HTTP/1. */
     private static final int MAX_METHOD = 20;
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** HTTP/2's client connection preface (RFC 9113 §3.4). Shared, never written to. */
+    public static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] STATUS_LINE = "HTTP/".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private ProtocolDetector() {
@@ -26,8 +27,8 @@ public final class ProtocolDetector {
         if (first == 0x16) {
             return n < 2 ? null : bytes.get(p + 1) == 0x03 ? Protocol.TLS : Protocol.OPAQUE;
         }
-        if (first == 'P' && startsWith(bytes, PREFACE)) {
-            if (n < PREFACE.length) {
+        if (first == 'P' && startsWith(bytes, HTTP2_PREFACE)) {
+            if (n < HTTP2_PREFACE.length) {
                 return null;
             }
             return Protocol.HTTP2;
@@ -69,5 +70,18 @@ public final class ProtocolDetector {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether {@code bytes} start with a SETTINGS frame on stream 0, as an HTTP/2 server's preface
+     * does (RFC 9113 §3.4): a server that sends it at once is not one that speaks first.
+     */
+    public static boolean http2ServerPreface(ByteBuffer bytes) {
+        if (bytes.remaining() < 9) {
+            return false;
+        }
+        int p = bytes.position();
+        int length = (bytes.get(p) & 0xff) << 16 | (bytes.get(p + 1) & 0xff) << 8 | bytes.get(p + 2) & 0xff;
+        return bytes.get(p + 3) == 4 && bytes.get(p + 4) == 0 && bytes.getInt(p + 5) == 0 && length % 6 == 0;
     }
 }

@@ -27,6 +27,8 @@ public final class Exchange {
         TIMED_OUT
     }
 
+    private static final byte[] CONTENT_TYPE = HttpHead.bytes("content-type");
+
     /** The connection's session: its direction, addresses and their text are read from it. */
     private final HttpSession session;
     private final byte[] requestHead;
@@ -287,6 +289,15 @@ public final class Exchange {
     /** Whether the request came on an HTTP/2 stream. */
     public boolean http2() {
         return version.equals("2");
+    }
+
+    /** Whether this is a gRPC call: an HTTP/2 request whose content-type is application/grpc (or a +suffix or ;parameter of it). */
+    public boolean grpc() {
+        if (!http2()) {
+            return false;
+        }
+        String type = requestHeader(CONTENT_TYPE);
+        return type != null && type.startsWith("application/grpc");
     }
 
     /** The gRPC status the response's trailers carried (grpc-status), -1 when none. */

@@ -43,6 +43,11 @@ public final class HttpSession {
         void select(Exchange e) throws java.io.IOException;
     }
 
+    /** What the HTTP engine needs from the rest of the sidecar. */
+    public HttpSettings settings() {
+        return settings;
+    }
+
     /** The connection's id, for log lines. */
     public long id() {
         return id;
@@ -380,7 +385,7 @@ public final class HttpSession {
     /** From now on both directions forward raw bytes. Counted once per connection (a WARN) while HTTP/1 was parsed. */
     public void fallback(Direction side, String reason) {
         synchronized (this) {
-            boolean first = (protocol == Protocol.HTTP1 || protocol == Protocol.HTTP2) && fallbackReason == null;
+            boolean first = parsed() && fallbackReason == null;
             protocol = Protocol.OPAQUE;
             if (!first) {
                 return;

@@ -85,14 +85,14 @@ final class HeaderBlocks {
     ByteBuffer process(byte[] frames, int length) {
         int type = frames[3] & 0xff;
         int flags = frames[4] & 0xff;
-        int streamId = Http2Framer.int32(frames, 5) & 0x7fffffff;
+        int streamId = Http2Framer.streamId(frames, 0);
         byte[] block = conn.arrays().acquire(length);
         try {
             int prefix = 0;
             int padding = 0;
             int blockLength = 0;
             for (int p = 0; p < length; ) {
-                int len = (frames[p] & 0xff) << 16 | (frames[p + 1] & 0xff) << 8 | frames[p + 2] & 0xff;
+                int len = Http2Framer.int24(frames, p);
                 int from = p + HEADER_BYTES;
                 int to = from + len;
                 if (p == 0) {
@@ -384,7 +384,7 @@ final class HeaderBlocks {
             int overhead = first ? prefix + padding : 0;
             int room = max - overhead;
             if (p < length) {
-                int len = (frames[p] & 0xff) << 16 | (frames[p + 1] & 0xff) << 8 | frames[p + 2] & 0xff;
+                int len = Http2Framer.int24(frames, p);
                 p += HEADER_BYTES + len;
                 if (p < length) {
                     room = len - overhead;

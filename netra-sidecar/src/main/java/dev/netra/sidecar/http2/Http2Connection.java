@@ -8,9 +8,9 @@ import dev.netra.sidecar.http.HttpSession;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * One HTTP/2 connection (cleartext: prior knowledge, or an `Upgrade: h2c` answered 101) as both directions' framers share it: the
- * peer settings that matter to a block netra edits, the switch to raw, and the streams, whose
- * exchanges the connection's {@link HttpSession} keeps. Each direction decodes its own header
+ * One HTTP/2 connection (cleartext: prior knowledge, or an `Upgrade: h2c` answered 101) as both
+ * directions' framers share it: the peer settings that matter to a block netra edits, the switch
+ * to raw, and the streams, whose exchanges the connection's {@link HttpSession} keeps. Each direction decodes its own header
  * blocks with its own HPACK table ({@link HeaderBlocks}), on its own thread.
  */
 public final class Http2Connection implements HttpSession.Http2Upgrade {
@@ -25,11 +25,14 @@ public final class Http2Connection implements HttpSession.Http2Upgrade {
     /** The largest frame the upstream accepts (its SETTINGS_MAX_FRAME_SIZE): what a block netra edits is cut to. */
     private volatile int upstreamMaxFrame = DEFAULT_MAX_FRAME;
 
-    /** @param maxHeaderBytes NETRA_HTTP_MAX_HEADER_BYTES: a header block above it (encoded, or decoded) turns the connection raw */
-    public Http2Connection(HttpSession session, int maxHeaderBytes, HeadArrays arrays) {
+    /**
+     * Reads the session's NETRA_HTTP_MAX_HEADER_BYTES (a header block above it, encoded or decoded,
+     * turns the connection raw) and borrows from its head arrays.
+     */
+    public Http2Connection(HttpSession session) {
         this.session = session;
-        this.maxHeaderBytes = maxHeaderBytes;
-        this.arrays = arrays;
+        this.maxHeaderBytes = session.settings().maxHeaderBytes();
+        this.arrays = session.settings().heads();
     }
 
     /** The client-to-upstream direction: the preface, then frames; request header blocks get netra's fields. */

@@ -1,6 +1,7 @@
 package dev.netra.sidecar.http2;
 
 import dev.netra.sidecar.Direction;
+import dev.netra.sidecar.detect.ProtocolDetector;
 import dev.netra.sidecar.http.Forwarder;
 
 import java.io.IOException;
@@ -30,7 +31,6 @@ final class Http2Framer implements Forwarder {
     static final int HEADER_BYTES = 9;
     /** The client's connection preface (RFC 9113 §3.4), which the request direction passes first. */
     static final int PREFACE_BYTES = 24;
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** Payload bytes of a SETTINGS, RST_STREAM or GOAWAY frame kept to read: 42 settings; the rest passes unread. */
     private static final int CONTROL_BYTES = 252;
     /** The most a read gathers before writing; a longer run of passing bytes is written as it is. */
@@ -122,7 +122,7 @@ final class Http2Framer implements Forwarder {
     private void preface(ByteBuffer in) throws IOException {
         int start = in.position();
         while (prefaceLeft > 0 && in.hasRemaining()) {
-            if (in.get() != PREFACE[PREFACE_BYTES - prefaceLeft]) {
+            if (in.get() != ProtocolDetector.HTTP2_PREFACE[PREFACE_BYTES - prefaceLeft]) {
                 fallback("not the HTTP/2 client preface", in, start);
                 return;
             }
@@ -153,10 +153,10 @@ final class Http2Framer implements Forwarder {
             }
         }
         headerFill = 0;
-        length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+        length = int24(header, 0);
         type = header[3] & 0xff;
         flags = header[4] & 0xff;
-        streamId = (header[5] & 0x7f) << 24 | (header[6] & 0xff) << 16 | (header[7] & 0xff) << 8 | header[8] & 0xff;
+        streamId = streamId(header, 0);
         left = length;
         boolean block = type == HEADERS || type == PUSH_PROMISE || type == CONTINUATION;
         if (blockStream != 0 && (type != CONTINUATION || streamId != blockStream)) {
@@ -305,18 +305,23 @@ final class Http2Framer implements Forwarder {
 
     /** Gathers {@code b} to be written at the end of the read; what does not fit goes at once, in order. */
     private void emit(ByteBuffer b) throws IOException {
-        int n = b.remaining();
+        emit(b, b.position(), b.remaining());
+        b.position(b.limit());
+    }
+
+    /** Gathers {@code n} bytes of {@code src} from {@code from} (absolute: no view of the buffer made per frame). */
+    private void emit(ByteBuffer src, int from, int n) throws IOException {
         if (staged == null) {
             staged = conn.arrays().acquire(STAGED_BYTES);
         }
         if (stagedFill + n > staged.length) {
             drainKeep();
             if (n > staged.length) {
-                Forwarder.writeFully(out, b);
+                Forwarder.writeFully(out, src.duplicate().position(from).limit(from + n));
                 return;
             }
         }
-        b.get(staged, stagedFill, n);
+        src.get(from, staged, stagedFill, n);
         stagedFill += n;
     }
 
@@ -336,17 +341,8 @@ final class Http2Framer implements Forwarder {
 
     /** Writes the bytes of this read from {@link #passFrom} up to {@code to}. */
     private void flush(ByteBuffer in, int to) throws IOException {
-        int n = to - passFrom;
-        if (n > 0) {
-            if (staged == null) {
-                staged = conn.arrays().acquire(STAGED_BYTES);
-            }
-            if (stagedFill + n <= staged.length) {
-                in.get(passFrom, staged, stagedFill, n); // no view of the buffer made per frame
-                stagedFill += n;
-            } else {
-                emit(in.duplicate().position(passFrom).limit(to));
-            }
+        if (to > passFrom) {
+            emit(in, passFrom, to - passFrom);
         }
         passFrom = Math.max(passFrom, to);
     }
@@ -379,6 +375,16 @@ final class Http2Framer implements Forwarder {
         }
         headerFill = 0;
         blockStream = 0;
+    }
+
+    /** A frame's payload length: the 24-bit field its header starts with at {@code off}. */
+    static int int24(byte[] b, int off) {
+        return (b[off] & 0xff) << 16 | (b[off + 1] & 0xff) << 8 | b[off + 2] & 0xff;
+    }
+
+    /** The stream id of the frame whose header starts at {@code off} (the reserved bit cleared). */
+    static int streamId(byte[] b, int off) {
+        return int32(b, off + 5) & 0x7fffffff;
     }
 
     static int int32(byte[] b, int off) {

@@ -52,7 +52,6 @@ public final class HttpMetrics implements ExchangeListener {
     static final String[] GRPC_CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
             "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
             "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED", "other", "none"};
-    private static final byte[] CONTENT_TYPE = "content-type".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final Counter requests;
     private final Counter grpcCalls;
@@ -144,9 +143,7 @@ public final class HttpMetrics implements ExchangeListener {
         Points p = points(d, method(e.method()), port(e.destination() == null ? 0 : e.destination().getPort()),
                 destination, status, e.http2() ? 1 : 0);
         p.requests().inc();
-        if (e.http2()) {
-            grpc(e, d, destination);
-        }
+        grpc(e, d, destination);
         if (e.end() == Exchange.End.COMPLETE) {
             double seconds = (e.responseEndNanos() - e.requestHeadNanos()) / 1e9;
             p.duration().observe(seconds);
@@ -159,8 +156,7 @@ public final class HttpMetrics implements ExchangeListener {
     }
 
     private void grpc(Exchange e, int direction, int destination) {
-        String type = e.requestHeader(CONTENT_TYPE);
-        if (type == null || !type.startsWith("application/grpc")) {
+        if (!e.grpc()) {
             return;
         }
         int s = e.grpcStatus();

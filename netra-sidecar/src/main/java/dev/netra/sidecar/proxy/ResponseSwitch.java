@@ -1,6 +1,7 @@
 package dev.netra.sidecar.proxy;
 
 import dev.netra.sidecar.detect.Protocol;
+import dev.netra.sidecar.detect.ProtocolDetector;
 import dev.netra.sidecar.http.Forwarder;
 import dev.netra.sidecar.http.HttpSession;
 
@@ -32,7 +33,7 @@ final class ResponseSwitch implements Forwarder {
 
     @Override
     public void forward(ByteBuffer in) throws IOException {
-        if (!settled && serverPreface(in)) {
+        if (!settled && ProtocolDetector.http2ServerPreface(in)) {
             // an HTTP/2 server sends its SETTINGS as soon as it accepted, often before the client's
             // preface reached netra: not a server that speaks first, if the client's bytes say HTTP/2
             try {
@@ -42,23 +43,14 @@ final class ResponseSwitch implements Forwarder {
                 throw new java.io.InterruptedIOException("interrupted waiting for the client's first bytes");
             }
         }
-        if (!settled && session.decided()) {
+        Protocol decided = settled ? null : session.protocol();
+        if (decided != null) {
             settled = true;
-            if (session.protocol() == Protocol.HTTP2) {
+            if (decided == Protocol.HTTP2) {
                 chosen = http2.get();
             }
         }
         chosen.forward(in);
-    }
-
-    /** Whether {@code in} starts with a SETTINGS frame on stream 0, as an HTTP/2 server's preface does (RFC 9113 §3.4). */
-    static boolean serverPreface(ByteBuffer in) {
-        if (in.remaining() < 9) {
-            return false;
-        }
-        int p = in.position();
-        int length = (in.get(p) & 0xff) << 16 | (in.get(p + 1) & 0xff) << 8 | in.get(p + 2) & 0xff;
-        return in.get(p + 3) == 4 && in.get(p + 4) == 0 && in.getInt(p + 5) == 0 && length % 6 == 0;
     }
 
     @Override

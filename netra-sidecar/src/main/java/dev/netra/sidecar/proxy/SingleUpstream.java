@@ -70,15 +70,15 @@ final class SingleUpstream {
             }
             if (detected == Protocol.HTTP2 && ctx.config().http().http2()) {
                 // made before the decision, which the response direction reads it after (the session's lock)
-                http2 = new Http2Connection(session, ctx.http().maxHeaderBytes(), ctx.http().heads());
+                http2 = new Http2Connection(session);
             }
             Protocol p = session.decide(detected == Protocol.HTTP2 && http2 == null ? Protocol.OPAQUE : detected);
             if (p == Protocol.HTTP1) {
                 if (ctx.config().http().http2()) {
-                    session.http2Upgrade(() -> new Http2Connection(session, ctx.http().maxHeaderBytes(), ctx.http().heads()));
+                    session.http2Upgrade(() -> new Http2Connection(session));
                 }
                 requests = session.requests(up);
-            } else if (p == Protocol.HTTP2 && http2 != null) {
+            } else if (p == Protocol.HTTP2) { // decided so only with http2 made above
                 requests = http2.requests(up);
             }
         }

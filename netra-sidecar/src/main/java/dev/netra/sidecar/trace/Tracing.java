@@ -293,7 +293,6 @@ public final class Tracing implements AutoCloseable {
             ERROR, HTTP_REQUEST_METHOD, URL_PATH, URL_QUERY, SERVER_ADDRESS, SERVER_PORT, NETWORK_PEER_ADDRESS,
             NETWORK_PROTOCOL_VERSION, HTTP_RESPONSE_STATUS_CODE, USER_AGENT_ORIGINAL, RPC_SYSTEM, RPC_SERVICE, RPC_METHOD,
             RPC_GRPC_STATUS_CODE, HTTP2_ERROR_CODE);
-    private static final byte[] CONTENT_TYPE = HttpHead.bytes("content-type");
     /** A span's attribute capacity before tags (TracingTest checks that a span setting all of them drops none). */
     static final int BUILT_IN_ATTRIBUTES = BUILT_IN.size();
     private static final byte[] USER_AGENT = HttpHead.bytes("user-agent");
@@ -329,13 +328,9 @@ public final class Tracing implements AutoCloseable {
         return Map.copyOf(tags);
     }
 
-    /** A gRPC call: an HTTP/2 request whose content-type is application/grpc (or a +suffix or ;parameter of it). */
+    /** A gRPC call whose path names a service and a method ("/package.Service/Method"). */
     private static boolean grpc(Exchange e) {
-        if (!e.http2()) {
-            return false;
-        }
-        String type = e.requestHeader(CONTENT_TYPE);
-        return type != null && type.startsWith("application/grpc") && e.path().indexOf('/', 1) > 0;
+        return e.grpc() && e.path().indexOf('/', 1) > 0;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.netra.sidecar.http2;
 
+import dev.netra.sidecar.detect.ProtocolDetector;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
@@ -8,11 +9,10 @@ import org.eclipse.jetty.http2.hpack.HpackEncoder;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /** HTTP/2 bytes for tests: frames, and header blocks from a real HPACK encoder (Jetty's). */
 public final class H2 {
-    public static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] PREFACE = ProtocolDetector.HTTP2_PREFACE;
     public static final int DATA = Http2Framer.DATA;
     public static final int HEADERS = Http2Framer.HEADERS;
     public static final int RST_STREAM = Http2Framer.RST_STREAM;

@@ -73,7 +73,7 @@ class Http2FramerTest {
             session = new HttpSession(1, Direction.OUTBOUND, new InetSocketAddress("10.0.0.1", 40000),
                     new InetSocketAddress("10.0.0.2", 50051), settings, true);
             session.decide(Protocol.HTTP2);
-            Http2Connection h2 = new Http2Connection(session, maxHeaderBytes, arrays);
+            Http2Connection h2 = new Http2Connection(session);
             requests = h2.requests(channel(toUpstream));
             responses = h2.responses(channel(toClient));
         }
@@ -433,7 +433,7 @@ class Http2FramerTest {
             HttpSession session = new HttpSession(1, Direction.INBOUND, new InetSocketAddress("10.0.0.1", 40000),
                     new InetSocketAddress("10.0.0.2", 80), settings, true);
             session.decide(Protocol.HTTP1);
-            session.http2Upgrade(() -> new Http2Connection(session, 65536, heads));
+            session.http2Upgrade(() -> new Http2Connection(session));
             ByteArrayOutputStream toUpstream = new ByteArrayOutputStream();
             ByteArrayOutputStream toClient = new ByteArrayOutputStream();
             Forwarder requests = session.requests(channel(toUpstream));

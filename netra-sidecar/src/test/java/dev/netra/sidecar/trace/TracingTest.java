@@ -281,7 +281,7 @@ class TracingTest {
         HttpSession s = new HttpSession(1, direction, new InetSocketAddress("10.1.1.1", 40000),
                 new InetSocketAddress("10.1.1.2", 50051), settings, false);
         s.decide(dev.netra.sidecar.detect.Protocol.HTTP2);
-        Http2Connection h2 = new Http2Connection(s, 65536, settings.heads());
+        Http2Connection h2 = new Http2Connection(s);
         ByteArrayOutputStream upstream = new ByteArrayOutputStream();
         var requests = h2.requests(Channels.newChannel(upstream));
         var responses = h2.responses(Channels.newChannel(new ByteArrayOutputStream()));
