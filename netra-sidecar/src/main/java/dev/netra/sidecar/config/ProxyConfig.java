@@ -13,13 +13,12 @@ import java.time.Duration;
  * @param spliceEnabled             NETRA_SPLICE_ENABLED
  * @param platformThreadConnections NETRA_PLATFORM_THREAD_CONNECTIONS
  * @param timeouts                  the NETRA_*_TIMEOUT_SECONDS
- * @param scheduler                 NETRA_SCHEDULER: jdk or poller
  */
 public record ProxyConfig(int port, int maxConnections, Duration connectTimeout, Duration shutdownGrace, int bufferBytes,
-                          boolean spliceEnabled, int platformThreadConnections, TimeoutConfig timeouts, String scheduler) {
+                          boolean spliceEnabled, int platformThreadConnections, TimeoutConfig timeouts) {
     static ProxyConfig from(Settings.Values v) {
         return new ProxyConfig(v.get(Settings.PORT), v.get(Settings.MAX_CONNECTIONS), v.get(Settings.CONNECT_TIMEOUT),
                 v.get(Settings.SHUTDOWN_GRACE), v.get(Settings.BUFFER_BYTES), v.get(Settings.SPLICE_ENABLED),
-                v.get(Settings.PLATFORM_THREAD_CONNECTIONS), TimeoutConfig.from(v), v.get(Settings.SCHEDULER));
+                v.get(Settings.PLATFORM_THREAD_CONNECTIONS), TimeoutConfig.from(v));
     }
 }

@@ -42,10 +42,6 @@ public final class Settings {
     static final Setting<Integer> PLATFORM_THREAD_CONNECTIONS = integer("NETRA_PLATFORM_THREAD_CONNECTIONS", 4, 0, 64,
             "while at most this many connections are open, each runs on pooled platform threads (less CPU per request:"
                     + " [performance](performance.md)); more move to virtual threads; `0`: virtual threads only");
-    static final Setting<String> SCHEDULER = new Setting<>("NETRA_SCHEDULER", "jdk",
-            "`jdk` or `poller`: where connections' virtual threads run; `poller` (an experiment) resumes a virtual thread"
-                    + " whose read became ready on the JDK's poller thread itself ([performance](performance.md))",
-            env -> choice(env, "NETRA_SCHEDULER", "jdk", "jdk", "poller"), v -> v);
     static final Setting<Duration> IDLE_TIMEOUT = seconds("NETRA_IDLE_TIMEOUT_SECONDS", 3600,
             "a connection with no byte either way for this long is closed (0 = never) ([timeouts](operations.md#timeouts))");
     static final Setting<Duration> HALF_CLOSED_TIMEOUT = seconds("NETRA_HALF_CLOSED_TIMEOUT_SECONDS", 60,
@@ -164,7 +160,7 @@ public final class Settings {
 
     /** Every row, in the order of the start-up line and the docs. */
     public static final List<Setting<?>> ALL = List.of(LOGGER_LEVEL, PORT, MAX_CONNECTIONS, CONNECT_TIMEOUT, SHUTDOWN_GRACE,
-            BUFFER_BYTES, SPLICE_ENABLED, PLATFORM_THREAD_CONNECTIONS, SCHEDULER, IDLE_TIMEOUT, HALF_CLOSED_TIMEOUT,
+            BUFFER_BYTES, SPLICE_ENABLED, PLATFORM_THREAD_CONNECTIONS, IDLE_TIMEOUT, HALF_CLOSED_TIMEOUT,
             REQUEST_HEAD_TIMEOUT, RESPONSE_HEAD_TIMEOUT,
             HTTP_PORTS, HTTP2_PORTS, HTTP2, OPAQUE_PORTS, DETECT_TIMEOUT, MAX_HEADER_BYTES, REQUEST_ID_HEADER, X_SOURCE_HEADER, X_SOURCE_VALUE,
             TRACING_CONTEXT_EXPIRATION, TRACING_CONTEXT_CLEANUP, TRACING_IGNORED_PATHS, HEADER_TAG_MAP, COOKIE_TAG_MAP,

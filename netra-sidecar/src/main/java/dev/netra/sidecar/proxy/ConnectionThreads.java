@@ -25,13 +25,13 @@ final class ConnectionThreads implements AutoCloseable {
     /** How long an unused platform thread is kept for the next connection. */
     private static final long KEEP_ALIVE_SECONDS = 10;
     private static final int STACK_BYTES = 256 * 1024;
+    private static final Thread.Builder.OfVirtual VIRTUAL = Thread.ofVirtual();
 
     private final int platformConnections;
     private final IntSupplier openConnections;
     private final Runnable moved;
     /** Null when no connection runs on platform threads. */
     private final ThreadPoolExecutor platform;
-    private final VirtualThreadScheduler virtual;
 
     /**
      * @param platformConnections connections that may run on platform threads (two threads each)
@@ -39,12 +39,6 @@ final class ConnectionThreads implements AutoCloseable {
      * @param moved               told of each direction that {@link #continueOnVirtualThread moves}
      */
     ConnectionThreads(int platformConnections, IntSupplier openConnections, Runnable moved) {
-        this(platformConnections, openConnections, moved, VirtualThreadScheduler.jdk());
-    }
-
-    /** @param virtual where virtual threads run (NETRA_SCHEDULER) */
-    ConnectionThreads(int platformConnections, IntSupplier openConnections, Runnable moved, VirtualThreadScheduler virtual) {
-        this.virtual = virtual;
         this.platformConnections = platformConnections;
         this.openConnections = openConnections;
         this.moved = moved;
@@ -64,7 +58,7 @@ final class ConnectionThreads implements AutoCloseable {
     /** Starts {@code connection}: on a platform thread while the sidecar is not {@link #crowded}. */
     void start(Connection connection) {
         if (platform == null || crowded() || !offered(connection)) {
-            virtual.start("netra-conn-" + connection.id(), connection);
+            startVirtual("netra-conn-" + connection.id(), connection);
         }
     }
 
@@ -75,7 +69,7 @@ final class ConnectionThreads implements AutoCloseable {
     FutureTask<Void> startSecond(long connectionId, Runnable direction) {
         FutureTask<Void> task = new FutureTask<>(direction, null);
         if (platform == null || Thread.currentThread().isVirtual() || !offered(task)) {
-            virtual.start("netra-conn-" + connectionId + "-rev", task);
+            startVirtual("netra-conn-" + connectionId + "-rev", task);
         }
         return task;
     }
@@ -115,11 +109,23 @@ final class ConnectionThreads implements AutoCloseable {
     void continueOnVirtualThread(long connectionId, Runnable rest, Runnable abort) {
         moved.run();
         try {
-            virtual.start("netra-conn-" + connectionId, rest).join();
+            startVirtual("netra-conn-" + connectionId, rest).join();
         } catch (InterruptedException e) {
             abort.run();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Starts {@code task} on a virtual thread named {@code name}. The shared builder is never
+     * changed (a name set on it would be), so connections start without a lock: the thread is
+     * named itself.
+     */
+    private static Thread startVirtual(String name, Runnable task) {
+        Thread t = VIRTUAL.unstarted(task);
+        t.setName(name);
+        t.start();
+        return t;
     }
 
     /** More connections are open than may run on platform threads: those on one move off it. */

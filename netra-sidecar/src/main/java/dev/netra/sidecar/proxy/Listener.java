@@ -64,8 +64,7 @@ public final class Listener implements ProxyContext, AutoCloseable {
         // Large buffers for bulk flows: 32 x 256 KB = 8 MB of direct memory at most.
         this.buffers = new BufferPool(config.proxy().bufferBytes(), Math.min(2 * config.proxy().maxConnections(), 512), MAX_LARGE_BUFFERS);
         this.pipes = new Pipes(config.proxy().spliceEnabled(), MAX_PIPES, metrics);
-        this.threads = new ConnectionThreads(config.proxy().platformThreadConnections(), open::size, metrics::movedToVirtualThread,
-                VirtualThreadScheduler.of(config.proxy().scheduler()));
+        this.threads = new ConnectionThreads(config.proxy().platformThreadConnections(), open::size, metrics::movedToVirtualThread);
         this.timeouts = new Timeouts(config.proxy().timeouts(), open.values());
     }
 
