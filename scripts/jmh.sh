@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # JMH benchmarks of the hot path (HTTP head parsing, a whole exchange through the framers, a gRPC
-# call through the HTTP/2 framers, the opaque copy step), with the GC profiler:
+# call through the HTTP/2 framers, the opaque copy step, a batch of spans encoded as OTLP), with
+# the GC profiler:
 # gc.alloc.rate.norm is bytes allocated per operation.
 # usage: scripts/jmh.sh [JMH ARGS]   (default: every benchmark, -prof gc)
 set -euo pipefail

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 
 /** Discards what is written, like a fast peer. */
-final class NullChannel implements WritableByteChannel {
+public final class NullChannel implements WritableByteChannel {
     @Override
     public int write(ByteBuffer src) {
         int n = src.remaining();

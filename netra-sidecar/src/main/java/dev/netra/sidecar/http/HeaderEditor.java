@@ -137,11 +137,14 @@ public final class HeaderEditor {
         return -1;
     }
 
+    /**
+     * Writes the low 8 bits of each of {@code s}'s characters (values are ASCII by then): the
+     * JDK's copy of a Latin-1 string's bytes, not a loop over its characters.
+     */
+    @SuppressWarnings("deprecation")
     private int ascii(String s, int w) {
-        for (int k = 0; k < s.length(); k++) {
-            out[w++] = (byte) s.charAt(k);
-        }
-        return w;
+        s.getBytes(0, s.length(), out, w);
+        return w + s.length();
     }
 
     /** A header name as written and as compared (lower case), built once at start-up. */

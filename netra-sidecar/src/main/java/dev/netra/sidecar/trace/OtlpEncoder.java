@@ -9,7 +9,9 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Spans as an OTLP {@code ExportTraceServiceRequest} in protobuf (opentelemetry-proto's
@@ -49,6 +51,13 @@ final class OtlpEncoder {
     /** A batch of 512 typical spans is ~300 KB. */
     private static final int MAX_KEPT = 1 << 20;
     private byte[] buf = new byte[INITIAL];
+    /**
+     * Attribute keys as their encoded KEY field, by identity: netra's keys are constants, so every
+     * span repeats the same few dozen. Bounded in entries and bytes; a key past the bound is
+     * encoded each time.
+     */
+    private final Map<AttributeKey<?>, byte[]> keys = new IdentityHashMap<>();
+    private static final int MAX_KEYS = 256, MAX_KEY_BYTES = 128;
     private int pos;
 
     /** Encodes {@code spans}; the bytes are {@link #bytes()}[0, {@link #length()}) until the next call. */
@@ -151,7 +160,18 @@ final class OtlpEncoder {
 
     private void keyValue(int field, AttributeKey<?> key, Object value) {
         int kv = begin(field);
-        string(KEY, key.getKey());
+        byte[] encodedKey = keys.get(key);
+        if (encodedKey == null) {
+            int at = pos;
+            string(KEY, key.getKey());
+            if (keys.size() < MAX_KEYS && pos - at <= MAX_KEY_BYTES) {
+                keys.put(key, Arrays.copyOfRange(buf, at, pos));
+            }
+        } else {
+            ensure(encodedKey.length);
+            System.arraycopy(encodedKey, 0, buf, pos, encodedKey.length);
+            pos += encodedKey.length;
+        }
         int any = begin(VALUE);
         switch (key.getType()) {
             case STRING -> stringAlways(STRING_VALUE, (String) value);
@@ -270,6 +290,9 @@ final class OtlpEncoder {
     /** A string field even when empty: a value inside AnyValue must be present to say its type. */
     private void stringAlways(int field, String s) {
         tag(field, LEN);
+        if (ascii(s)) {
+            return;
+        }
         int n = utf8Length(s);
         varint(n);
         ensure(n);
@@ -294,6 +317,30 @@ final class OtlpEncoder {
                 buf[pos++] = (byte) (0x80 | c & 0x3F);
             }
         }
+    }
+
+    /**
+     * The common case in one pass: a string under 128 characters, all ASCII, written with its
+     * one-byte length. False, with nothing written, for any other string.
+     */
+    private boolean ascii(String s) {
+        int n = s.length();
+        if (n >= 0x80) {
+            return false;
+        }
+        ensure(1 + n);
+        byte[] b = buf;
+        int at = pos + 1;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            b[at + i] = (byte) c;
+        }
+        b[pos] = (byte) n;
+        pos = at + n;
+        return true;
     }
 
     private static int utf8Length(String s) {

@@ -26,8 +26,10 @@ final class SpanAttributes implements Attributes {
 
     /** Sets {@code key}, replacing an earlier value; past the capacity an attribute is dropped. */
     <T> void put(AttributeKey<T> key, T value) {
+        int hash = key.hashCode();
         for (int i = 0; i < size; i++) {
-            if (pairs[2 * i].equals(key)) {
+            Object k = pairs[2 * i];
+            if (k == key || k.hashCode() == hash && k.equals(key)) {
                 pairs[2 * i + 1] = value;
                 return;
             }

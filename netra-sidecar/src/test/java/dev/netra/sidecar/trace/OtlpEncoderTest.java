@@ -71,6 +71,28 @@ class OtlpEncoderTest {
                 ExportTraceServiceRequest.parseFrom(openTelemetry(spans.subList(0, 1))), "the array is reused from its start");
     }
 
+    @Test
+    void attributeKeysPastTheCacheBoundsEncodeAsTheFirstOnes() throws IOException {
+        // one encoder across batches: keys are remembered by identity up to a bound in count and
+        // size; more distinct keys, a long one and a non-ASCII one are encoded each time
+        OtlpEncoder encoder = new OtlpEncoder();
+        for (int batch = 0; batch < 3; batch++) {
+            List<SpanData> spans = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                ExchangeSpan span = new ExchangeSpan("s" + i, SpanKind.CLIENT, localParent(), remoteParent(), 1, ORIGIN, 8);
+                span.attributes().put(AttributeKey.stringKey("shared.key"), "v" + i);
+                span.attributes().put(AttributeKey.stringKey("key." + (batch * 100 + i)), "x");
+                span.attributes().put(AttributeKey.stringKey("k".repeat(200)), "long");
+                span.attributes().put(AttributeKey.stringKey("cl\u00e9"), "\u00e9t\u00e9");
+                span.end(StatusData.unset(), 2);
+                spans.add(span);
+            }
+            encoder.encode(spans);
+            assertEquals(inOrder(ExportTraceServiceRequest.parseFrom(openTelemetry(spans))),
+                    inOrder(ExportTraceServiceRequest.parseFrom(Arrays.copyOf(encoder.bytes(), encoder.length()))), "batch " + batch);
+        }
+    }
+
     private static ExportTraceServiceRequest assertSameAsOpenTelemetry(List<SpanData> spans) throws IOException {
         OtlpEncoder encoder = new OtlpEncoder();
         encoder.encode(spans);

@@ -27,6 +27,16 @@ class SpanAttributesTest {
     }
 
     @Test
+    void aNameOfTwoTypesIsTwoKeys() {
+        SpanAttributes a = new SpanAttributes(3);
+        a.put(AttributeKey.stringKey("code"), "200");
+        a.put(AttributeKey.longKey("code"), 200L);
+        assertEquals(2, a.size());
+        assertEquals("200", a.get(AttributeKey.stringKey("code")));
+        assertEquals(200L, a.get(AttributeKey.longKey("code")));
+    }
+
+    @Test
     void attributesPastTheCapacityAreDropped() {
         SpanAttributes a = new SpanAttributes(1);
         a.put(PATH, "/a");
