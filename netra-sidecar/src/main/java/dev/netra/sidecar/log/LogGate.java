@@ -42,13 +42,14 @@ public final class LogGate {
 
     /**
      * Lines at {@code l} and above for {@code period}, then back to the level before, unless the
-     * level was changed again meanwhile.
+     * level was changed again meanwhile. Returns the thread that reverts (or finds it need not)
+     * and then ends.
      */
-    public static void set(LogLevel l, Duration period) {
+    public static Thread set(LogLevel l, Duration period) {
         LogLevel before = level;
         long change = changes.incrementAndGet();
         level = l;
-        Thread.ofVirtual().name("netra-log-level-revert").start(() -> {
+        return Thread.ofVirtual().name("netra-log-level-revert").start(() -> {
             try {
                 Thread.sleep(period);
             } catch (InterruptedException e) {

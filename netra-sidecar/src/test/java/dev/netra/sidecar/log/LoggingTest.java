@@ -52,12 +52,14 @@ class LoggingTest {
         assertEquals(LogLevel.DEBUG, LogGate.level());
         awaitLevel(LogLevel.WARNING);
 
-        LogGate.set(LogLevel.DEBUG, Duration.ofMillis(50));
+        Thread stale = LogGate.set(LogLevel.DEBUG, Duration.ofMillis(50));
         LogGate.set(LogLevel.ERROR); // a later change wins over the pending revert
-        LogGate.set(LogLevel.INFO, Duration.ofMillis(100)); // and reverts to ERROR itself
-        awaitLevel(LogLevel.ERROR);
-        Thread.sleep(150); // the first revert (to WARNING) had its time too, and must not have applied
+        Thread revert = LogGate.set(LogLevel.INFO, Duration.ofMillis(100)); // and reverts to ERROR itself
+        revert.join(Duration.ofSeconds(5));
         assertEquals(LogLevel.ERROR, LogGate.level());
+        stale.join(Duration.ofSeconds(5)); // the first revert (to WARNING) had its time too
+        assertFalse(stale.isAlive() || revert.isAlive());
+        assertEquals(LogLevel.ERROR, LogGate.level(), "and did not apply");
     }
 
     private static void awaitLevel(LogLevel expected) throws InterruptedException {
