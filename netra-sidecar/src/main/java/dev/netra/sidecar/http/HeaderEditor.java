@@ -104,7 +104,7 @@ public final class HeaderEditor {
                 w += nameEnd - s;
                 out[w++] = ':';
                 out[w++] = ' ';
-                w = ascii(values[edit], w);
+                w = HttpHead.latin1(out, w, values[edit]);
                 out[w++] = '\r';
                 out[w++] = '\n';
             }
@@ -116,10 +116,10 @@ public final class HeaderEditor {
             if (done[i]) {
                 continue;
             }
-            w = ascii(displayNames[i], w);
+            w = HttpHead.latin1(out, w, displayNames[i]);
             out[w++] = ':';
             out[w++] = ' ';
-            w = ascii(values[i], w);
+            w = HttpHead.latin1(out, w, values[i]);
             out[w++] = '\r';
             out[w++] = '\n';
         }
@@ -135,16 +135,6 @@ public final class HeaderEditor {
             }
         }
         return -1;
-    }
-
-    /**
-     * Writes the low 8 bits of each of {@code s}'s characters (values are ASCII by then): the
-     * JDK's copy of a Latin-1 string's bytes, not a loop over its characters.
-     */
-    @SuppressWarnings("deprecation")
-    private int ascii(String s, int w) {
-        s.getBytes(0, s.length(), out, w);
-        return w + s.length();
     }
 
     /** A header name as written and as compared (lower case), built once at start-up. */

@@ -523,4 +523,15 @@ public final class HttpHead {
     public static byte[] bytes(String lowerCase) {
         return lowerCase.getBytes(StandardCharsets.US_ASCII);
     }
+
+    /**
+     * Writes the low 8 bits of each of {@code s}'s characters into {@code to} from {@code at} (a
+     * head's text is Latin-1) and returns where they end: the JDK's copy of a Latin-1 string's
+     * bytes, not a loop over its characters. {@code to} has room for them.
+     */
+    @SuppressWarnings("deprecation")
+    public static int latin1(byte[] to, int at, String s) {
+        s.getBytes(0, s.length(), to, at);
+        return at + s.length();
+    }
 }

@@ -238,14 +238,14 @@ final class HeaderBlocks {
             return null;
         }
         byte[] b = conn.arrays().acquire(n);
-        int w = ascii(b, 0, method);
+        int w = HttpHead.latin1(b, 0, method);
         b[w++] = ' ';
-        w = ascii(b, w, target);
-        w = ascii(b, w, " HTTP/1.1\r\n");
+        w = HttpHead.latin1(b, w, target);
+        w = HttpHead.latin1(b, w, " HTTP/1.1\r\n");
         if (host) {
-            w = ascii(b, w, "host: ");
-            w = ascii(b, w, authority);
-            w = ascii(b, w, "\r\n");
+            w = HttpHead.latin1(b, w, "host: ");
+            w = HttpHead.latin1(b, w, authority);
+            w = HttpHead.latin1(b, w, "\r\n");
         }
         return finish(b, w, fields);
     }
@@ -257,22 +257,22 @@ final class HeaderBlocks {
             return null;
         }
         byte[] b = conn.arrays().acquire(n);
-        int w = ascii(b, 0, "HTTP/1.1 ");
+        int w = HttpHead.latin1(b, 0, "HTTP/1.1 ");
         int status = Math.min(Math.max(r.getStatus(), 0), 999);
         b[w++] = (byte) ('0' + status / 100);
         b[w++] = (byte) ('0' + status / 10 % 10);
         b[w++] = (byte) ('0' + status % 10);
-        w = ascii(b, w, " \r\n");
+        w = HttpHead.latin1(b, w, " \r\n");
         return finish(b, w, fields);
     }
 
     /** Writes the fields and the empty line; the head's length, in an array that may be longer, is {@link #textLength}. */
     private byte[] finish(byte[] b, int w, HttpFields fields) {
         for (HttpField f : fields) {
-            w = ascii(b, w, f.getName());
+            w = HttpHead.latin1(b, w, f.getName());
             b[w++] = ':';
             b[w++] = ' ';
-            w = ascii(b, w, f.getValue());
+            w = HttpHead.latin1(b, w, f.getValue());
             b[w++] = '\r';
             b[w++] = '\n';
         }
@@ -288,13 +288,6 @@ final class HeaderBlocks {
             n += f.getName().length() + 2 + f.getValue().length() + 2;
         }
         return n;
-    }
-
-    private static int ascii(byte[] b, int w, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            b[w++] = (byte) s.charAt(i);
-        }
-        return w;
     }
 
     /**
@@ -565,7 +558,7 @@ final class HeaderBlocks {
 
     private static int literal(byte[] out, int w, String s) {
         w = length(out, w, s.length());
-        return ascii(out, w, s);
+        return HttpHead.latin1(out, w, s);
     }
 
     private static int length(byte[] out, int w, int n) {
